@@ -1,0 +1,54 @@
+/**
+ * The public API of clusterchart, by name. Anything not listed here is internal.
+ */
+export {
+  createControl,
+  dotted,
+  type Control,
+  type ControlActor,
+  type ControlEventMap,
+  type ControlEventType,
+  type ControlListener,
+  type ControlOptions,
+  type ControlStatus,
+  type ErrorEvent,
+  type TransitionEvent,
+  type WorkerEnv,
+  type WorkerStatus,
+} from './runtime/create-control.js';
+export {
+  controlMachine,
+  type ControlCommand,
+  type ControlContext,
+  type ControlEmitted,
+  type ControlEvent,
+  type ControlFact,
+  type ControlInput,
+  type WorkerInfo,
+  type WorkerRef,
+} from './machines/control.machine.js';
+export {
+  workerMachine,
+  type ExitPhase,
+  type StopReason,
+  type WorkerCommand,
+  type WorkerContext,
+  type WorkerEvent,
+  type WorkerExit,
+  type WorkerFact,
+  type WorkerInput,
+  type WorkerMachine,
+  type WorkerNotice,
+} from './machines/worker.machine.js';
+export { reconcile, type ReconcileInput, type ReconcilePlan, type RolloutStep, type WorkerView } from './machines/reconcile.js';
+export type { ClusterPort, ClusterFact, Clock, ForkRequest, WorkerStats } from './runtime/cluster-port.js';
+export {
+  createSimulatedCluster,
+  createSimulatedClock,
+  type ScriptFor,
+  type SimulatedClock,
+  type SimulatedCluster,
+  type WorkerScript,
+} from './runtime/simulated-cluster.js';
+export { defaultSettings, normalizeSettings, type ReadyOn, type SettingsInput, type SupervisionSettings } from './options.js';
+export { ClusterchartError, errorCodes, type ErrorCode } from './errors.js';

@@ -1,0 +1,546 @@
+/**
+ * The control (the cluster primary's supervisor). Pure: it keeps a target (size,
+ * generation), spawns one worker actor per process, and after every event moves the world
+ * one step toward the target (see reconcile.ts). Effects are the workers' named actions and
+ * `adopt`; public events leave through `emit`; time passes only through named delays.
+ */
+import { type ActorRefFrom, assign, emit, enqueueActions, raise, setup, stateIn, stopChild } from 'xstate';
+import type { SupervisionSettings } from '../options.js';
+import { type ReconcilePlan, type RolloutStep, type WorkerView, freeSlots, reconcile } from './reconcile.js';
+import type { WorkerStatus } from './reconcile.js';
+import { type WorkerExit, type WorkerFact, type WorkerInput, type WorkerNotice, workerMachine } from './worker.machine.js';
+
+export type WorkerRef = ActorRefFrom<typeof workerMachine>;
+
+export interface ControlInput {
+  settings: SupervisionSettings;
+}
+
+export interface ControlContext {
+  readonly settings: SupervisionSettings;
+  /** Target size; `null` keeps what runs. */
+  size: number | null;
+  /** The size a rollout keeps when no size is set: the live count when it began. */
+  rolloutSize: number | null;
+  generation: number;
+  nextId: number;
+  workers: Record<number, WorkerRef>;
+  /** Forks per slot so far; a slot's restarts are its forks less one. */
+  forksBySlot: Record<number, number>;
+  /** The current fork delay in danger (ms). */
+  throttle: number;
+  /** Instants of the unexpected exits inside the sliding `restartWindow`. */
+  recentExits: number[];
+  /** Why the control last stopped. */
+  stopReason: 'stop' | 'giveup' | null;
+}
+
+/** The public identity of a worker, carried by every event about it. */
+export interface WorkerInfo {
+  id: number;
+  pid: number | null;
+  slot: number;
+  generation: number;
+}
+
+/** Commands, as the facade, the server and the CLI send them. */
+export type ControlCommand =
+  | { type: 'control.start' }
+  | { type: 'control.stop'; force?: boolean }
+  | { type: 'control.setSize'; size: number | null }
+  | { type: 'control.add'; n: number }
+  | { type: 'control.remove'; n: number }
+  | { type: 'control.restart' }
+  | { type: 'control.shutdown'; id?: number }
+  | { type: 'control.terminate'; id?: number };
+
+/** Facts from the cluster port. A fork with `id: null` is a worker the app forked itself. */
+export type ControlFact =
+  | WorkerFact
+  | { type: 'cluster.fork'; id: null; handle: number; pid: number; at: number }
+  | { type: 'cluster.message'; id: number; message: unknown; at?: number };
+
+/**
+ * Internal events. XState lets a parallel state's own handler run only when no region
+ * handles the event, so facts that both the running state and a region react to are
+ * re-raised for the regions under these names.
+ */
+type InternalEvent =
+  | { type: 'control.reconcile' }
+  | { type: 'control.giveUp' }
+  | { type: 'control.workerReady'; id: number }
+  | { type: 'control.workerExit'; exit: WorkerExit }
+  | { type: `xstate.done.actor.${string}`; output: WorkerExit };
+
+export type ControlEvent = ControlCommand | ControlFact | WorkerNotice | InternalEvent;
+
+/** Everything the control tells the world, emitted from the machine. */
+export type ControlEmitted =
+  | { type: 'start' }
+  | { type: 'stop'; force: boolean; reason: 'stop' | 'giveup' }
+  | { type: 'stopped'; reason: 'stop' | 'giveup' }
+  | { type: 'setSize'; size: number | null }
+  | { type: 'resize'; size: number | null }
+  | { type: 'fork'; worker: WorkerInfo }
+  | { type: 'online'; worker: WorkerInfo }
+  | { type: 'listening'; worker: WorkerInfo; address: unknown }
+  | { type: 'ready'; worker: WorkerInfo }
+  | { type: 'disconnect'; worker: WorkerInfo }
+  | { type: 'exit'; worker: WorkerInfo; exit: WorkerExit }
+  | { type: 'message'; worker: WorkerInfo; message: unknown }
+  | { type: 'startRestart'; generation: number }
+  | { type: 'restart'; generation: number }
+  | { type: 'shutdown'; worker: WorkerInfo }
+  | { type: 'terminate'; worker: WorkerInfo }
+  | { type: 'kill'; worker: WorkerInfo }
+  | { type: 'danger'; delay: number }
+  | { type: 'safe' }
+  | { type: 'giveup'; exits: number; window: number; maxRestarts: number };
+
+export const workerActorId = (id: number) => `worker-${id}`;
+
+/** A worker's status as the reconciler sees it, read from its actor's state. */
+export function statusOf(ref: WorkerRef): WorkerStatus | 'exited' {
+  const snapshot = ref.getSnapshot();
+  if (snapshot.status === 'done' || snapshot.matches('exited')) return 'exited';
+  if (snapshot.matches({ online: 'ready' })) return 'ready';
+  if (snapshot.matches('starting') || snapshot.matches({ online: 'booting' })) return 'starting';
+  return 'stopping';
+}
+
+export function infoOf(ref: WorkerRef): WorkerInfo {
+  const { id, pid, slot, generation } = ref.getSnapshot().context;
+  return { id, pid, slot, generation };
+}
+
+/** The live workers, as plain views, sorted by id. */
+export function viewsOf(workers: Record<number, WorkerRef>): WorkerView[] {
+  const views: WorkerView[] = [];
+  for (const ref of Object.values(workers)) {
+    const status = statusOf(ref);
+    if (status === 'exited') continue;
+    const { id, slot, generation } = ref.getSnapshot().context;
+    views.push({ id, slot, generation, status });
+  }
+  return views.sort((a, b) => a.id - b.id);
+}
+
+const isUnexpected = (exit: WorkerExit) => !exit.expected;
+
+/** A crash loop: an unexpected exit at startup, or of a worker younger than minRestartAge. */
+function isDangerExit(context: ControlContext, exit: WorkerExit): boolean {
+  return !exit.expected && (exit.phase === 'startup' || exit.age < context.settings.minRestartAge);
+}
+
+/** The unexpected exits in the window ending at `exit.at`, this one included. */
+function exitsInWindow(context: ControlContext, exit: WorkerExit): number[] {
+  const since = exit.at - context.settings.restartWindow;
+  return [...context.recentExits.filter((at) => at > since), exit.at];
+}
+
+const doneOutput = (event: ControlEvent) => (event as Extract<InternalEvent, { output: WorkerExit }>).output;
+const exitOf = (event: ControlEvent) => (event as Extract<InternalEvent, { exit: WorkerExit }>).exit;
+
+/** The effective size: the target, or during a rollout without one, the live count it began with. */
+const effectiveSize = (context: ControlContext) => context.size ?? context.rolloutSize;
+
+function isAtSize(context: ControlContext): boolean {
+  const size = effectiveSize(context);
+  if (size === null) return true;
+  const active = viewsOf(context.workers).filter((w) => w.status !== 'stopping');
+  const ready = active.filter((w) => w.status === 'ready').length;
+  const rolling = active.some((w) => w.generation < context.generation);
+  return rolling
+    ? ready >= size && active.length <= size + context.settings.restartConcurrency
+    : active.length === size && ready === size;
+}
+
+const hasOldWorkers = (context: ControlContext) =>
+  Object.values(context.workers).some((ref) => ref.getSnapshot().context.generation < context.generation);
+
+/** The settings every worker actor reads. */
+function timeoutsOf(settings: SupervisionSettings): Pick<WorkerInput, 'readyOn' | 'startupTimeout' | 'shutdownTimeout' | 'terminateTimeout'> {
+  const { readyOn, startupTimeout, shutdownTimeout, terminateTimeout } = settings;
+  return { readyOn, startupTimeout, shutdownTimeout, terminateTimeout };
+}
+
+/** `stateIn` for `check()` inside the setup's own actions (its guard type is not inferred there). */
+const within = (stateId: string) => stateIn(stateId) as never;
+
+export const controlMachine = setup({
+  types: {
+    input: {} as ControlInput,
+    context: {} as ControlContext,
+    events: {} as ControlEvent,
+    emitted: {} as ControlEmitted,
+  },
+  actors: { worker: workerMachine },
+  actions: {
+    /** Bind a worker the app forked itself (port handle) to the id the control gave it. */
+    adopt: (_, _params: { handle: number; id: number }) => {},
+    /** Reconcile once this step has settled (the raise runs after every region moved). */
+    reconcileNext: raise({ type: 'control.reconcile' }),
+
+    /** Hand a cluster fact to its worker's actor and tell the world. */
+    routeFact: enqueueActions(({ context, event, enqueue }) => {
+      const fact = event as ControlFact;
+      if (fact.id === null) return;
+      const ref = context.workers[fact.id];
+      if (ref === undefined) return;
+      const worker = infoOf(ref);
+      switch (fact.type) {
+        case 'cluster.fork':
+          enqueue.sendTo(ref, fact);
+          enqueue.emit({ type: 'fork', worker: { ...worker, pid: fact.pid } });
+          return;
+        case 'cluster.online':
+          enqueue.sendTo(ref, fact);
+          enqueue.emit({ type: 'online', worker });
+          return;
+        case 'cluster.listening':
+          enqueue.sendTo(ref, fact);
+          enqueue.emit({ type: 'listening', worker, address: fact.address });
+          return;
+        case 'cluster.disconnect':
+          enqueue.sendTo(ref, fact);
+          enqueue.emit({ type: 'disconnect', worker });
+          return;
+        case 'cluster.message':
+          enqueue.emit({ type: 'message', worker, message: fact.message });
+          return;
+        default:
+          enqueue.sendTo(ref, fact);
+      }
+    }),
+
+    /** A fork the control did not ask for: adopt it, so it is supervised and counted. */
+    adoptForeign: enqueueActions(({ context, event, enqueue }) => {
+      const fact = event as Extract<ControlFact, { id: null }>;
+      const id = context.nextId;
+      const active = viewsOf(context.workers).filter((w) => w.status !== 'stopping');
+      const [slot = 0] = freeSlots(active, 1);
+      const { settings } = context;
+      enqueue.assign({
+        nextId: id + 1,
+        workers: ({ context: c, spawn }) => ({
+          ...c.workers,
+          [id]: spawn('worker', {
+            id: workerActorId(id),
+            input: { ...timeoutsOf(settings), id, slot, generation: c.generation, adopted: true, pid: fact.pid, forkAt: fact.at },
+          }),
+        }),
+      });
+      enqueue.emit({ type: 'fork', worker: { id, pid: fact.pid, slot, generation: context.generation } });
+    }),
+
+    /** Move the world one step toward the target; see reconcile.ts. */
+    reconcile: enqueueActions(({ context, enqueue, check }) => {
+      const rollout: RolloutStep = check(within('#control.running.rollout.restarting.rolling'))
+        ? 'rolling'
+        : check(within('#control.running.rollout.restarting'))
+          ? 'canary'
+          : 'idle';
+      const views = viewsOf(context.workers);
+      const starting = views.filter((w) => w.status === 'starting').length;
+      const forkBudget = check(within('#control.running.health.danger.backoff'))
+        ? 0
+        : check(within('#control.running.health.danger.probing'))
+          ? Math.max(0, 1 - starting)
+          : Infinity;
+      const plan: ReconcilePlan = reconcile({
+        workers: views,
+        size: effectiveSize(context),
+        generation: context.generation,
+        rollout,
+        forkBudget,
+        concurrency: context.settings.restartConcurrency,
+      });
+      for (const id of plan.shutdown) enqueue.sendTo(context.workers[id]!, { type: 'control.shutdown' });
+      if (plan.fork.length === 0) return;
+      const firstId = context.nextId;
+      const { settings, generation } = context;
+      const forksBySlot = { ...context.forksBySlot };
+      for (const slot of plan.fork) forksBySlot[slot] = (forksBySlot[slot] ?? 0) + 1;
+      enqueue.assign({
+        nextId: firstId + plan.fork.length,
+        forksBySlot,
+        workers: ({ context: c, spawn }) => {
+          const workers = { ...c.workers };
+          plan.fork.forEach((slot, i) => {
+            const id = firstId + i;
+            workers[id] = spawn('worker', { id: workerActorId(id), input: { ...timeoutsOf(settings), id, slot, generation } });
+          });
+          return workers;
+        },
+      });
+    }),
+
+    /** `shutdown(id?)` / `terminate(id?)`: one worker, or all of them. */
+    commandWorkers: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'control.shutdown' && event.type !== 'control.terminate') return;
+      const targets = event.id === undefined ? Object.values(context.workers) : [context.workers[event.id]].filter((r) => r !== undefined);
+      for (const ref of targets) enqueue.sendTo(ref, { type: event.type });
+    }),
+
+    /** Ask every worker to shut down (or terminate, on a forced stop). */
+    stopAll: enqueueActions(({ context, event, enqueue }) => {
+      const command = event.type === 'control.stop' && event.force === true ? 'control.terminate' : 'control.shutdown';
+      for (const ref of Object.values(context.workers)) enqueue.sendTo(ref, { type: command });
+    }),
+
+    /** A worker reached `exited`: forget it, tell the world, count it, maybe give up. */
+    recordExit: enqueueActions(({ context, event, enqueue, check }) => {
+      const exit = doneOutput(event);
+      const ref = context.workers[exit.id];
+      if (ref === undefined) return;
+      const { [exit.id]: _gone, ...rest } = context.workers;
+      enqueue.assign({ workers: rest });
+      enqueue.stopChild(ref);
+      enqueue.emit({ type: 'exit', worker: { id: exit.id, pid: exit.pid, slot: exit.slot, generation: exit.generation }, exit });
+      if (!check(within('#control.running'))) return;
+      if (isUnexpected(exit)) {
+        const recent = exitsInWindow(context, exit);
+        enqueue.assign({ recentExits: recent });
+        if (recent.length > context.settings.maxRestarts) {
+          enqueue.emit({ type: 'giveup', exits: recent.length, window: context.settings.restartWindow, maxRestarts: context.settings.maxRestarts });
+          enqueue.raise({ type: 'control.giveUp' });
+          return;
+        }
+      }
+      enqueue.raise({ type: 'control.workerExit', exit });
+      enqueue.raise({ type: 'control.reconcile' });
+    }),
+  },
+  guards: {
+    isForeignFork: ({ event }) => event.type === 'cluster.fork' && event.id === null,
+    atSize: ({ context }) => isAtSize(context),
+    noOldWorkers: ({ context }) => !hasOldWorkers(context),
+    noWorkers: ({ context }) => Object.keys(context.workers).length === 0,
+    isDangerExit: ({ context, event }) => isDangerExit(context, exitOf(event)),
+    isNewGenerationReady: ({ context, event }) => {
+      const ref = context.workers[(event as { id: number }).id];
+      return ref !== undefined && ref.getSnapshot().context.generation === context.generation;
+    },
+    isNewGenerationExit: ({ context, event }) => exitOf(event).generation === context.generation,
+  },
+  delays: {
+    throttle: ({ context }) => context.throttle,
+    minRestartAge: ({ context }) => context.settings.minRestartAge,
+    restartProbation: ({ context }) => context.settings.restartProbation,
+  },
+}).createMachine({
+  id: 'control',
+  context: ({ input }) => ({
+    settings: input.settings,
+    size: input.settings.size,
+    rolloutSize: null,
+    generation: 1,
+    nextId: 1,
+    workers: {},
+    forksBySlot: {},
+    throttle: input.settings.throttleDelay,
+    recentExits: [],
+    stopReason: null,
+  }),
+  initial: 'idle',
+  on: {
+    // Facts about a worker reach its actor in every state; unknown ids are ignored.
+    'cluster.*': { actions: 'routeFact' },
+  },
+  states: {
+    idle: {
+      on: { 'control.start': 'running' },
+    },
+    running: {
+      type: 'parallel',
+      entry: [assign({ stopReason: null }), emit({ type: 'start' } as const), 'reconcileNext'],
+      on: {
+        'control.reconcile': { actions: 'reconcile' },
+        'control.stop': 'stopping',
+        'control.giveUp': { target: 'stopping', actions: assign({ stopReason: 'giveup' }) },
+        'control.setSize': {
+          actions: [
+            assign({ size: ({ event }) => event.size }),
+            emit(({ event }) => ({ type: 'setSize', size: event.size }) as const),
+            'reconcileNext',
+          ],
+        },
+        'control.add': {
+          actions: [
+            assign({ size: ({ context, event }) => (context.size ?? viewsOf(context.workers).length) + event.n }),
+            emit(({ context }) => ({ type: 'setSize', size: context.size }) as const),
+            'reconcileNext',
+          ],
+        },
+        'control.remove': {
+          actions: [
+            assign({ size: ({ context, event }) => Math.max(0, (context.size ?? viewsOf(context.workers).length) - event.n) }),
+            emit(({ context }) => ({ type: 'setSize', size: context.size }) as const),
+            'reconcileNext',
+          ],
+        },
+        'control.shutdown': { actions: ['commandWorkers', 'reconcileNext'] },
+        'control.terminate': { actions: ['commandWorkers', 'reconcileNext'] },
+        'cluster.fork': [
+          {
+            guard: 'isForeignFork',
+            actions: [{ type: 'adopt', params: ({ context, event }) => ({ handle: (event as { handle: number }).handle, id: context.nextId }) }, 'adoptForeign', 'reconcileNext'],
+          },
+          { actions: ['routeFact', 'reconcileNext'] },
+        ],
+        'cluster.*': { actions: ['routeFact', 'reconcileNext'] },
+        'worker.serving': {
+          actions: [
+            emit(({ context, event }) => ({ type: 'ready', worker: infoOf(context.workers[event.id]!) }) as const),
+            raise(({ event }) => ({ type: 'control.workerReady', id: event.id }) as const),
+            'reconcileNext',
+          ],
+        },
+        'worker.stopping': {
+          actions: [
+            emit(({ context, event }) => ({ type: event.how, worker: infoOf(context.workers[event.id]!) }) as const),
+            'reconcileNext',
+          ],
+        },
+        'xstate.done.actor.*': { actions: ['recordExit'] },
+      },
+      states: {
+        size: {
+          initial: 'resizing',
+          states: {
+            steady: { always: { guard: ({ context }) => !isAtSize(context), target: 'resizing' } },
+            resizing: {
+              always: {
+                guard: 'atSize',
+                target: 'steady',
+                actions: emit(({ context }) => ({ type: 'resize', size: effectiveSize(context) }) as const),
+              },
+            },
+          },
+        },
+        rollout: {
+          initial: 'idle',
+          states: {
+            idle: {
+              on: {
+                'control.restart': {
+                  target: 'restarting',
+                  actions: [
+                    assign({
+                      generation: ({ context }) => context.generation + 1,
+                      rolloutSize: ({ context }) => (context.size === null ? viewsOf(context.workers).filter((w) => w.status !== 'stopping').length : null),
+                    }),
+                    emit(({ context }) => ({ type: 'startRestart', generation: context.generation }) as const),
+                  ],
+                },
+              },
+            },
+            restarting: {
+              initial: 'canary',
+              always: {
+                guard: 'noOldWorkers',
+                target: 'idle',
+                actions: [
+                  emit(({ context }) => ({ type: 'restart', generation: context.generation }) as const),
+                  assign({ rolloutSize: null }),
+                  'reconcileNext',
+                ],
+              },
+              on: {
+                // Coalesce: a restart during a restart only raises the generation again.
+                'control.restart': {
+                  target: '.canary',
+                  reenter: true,
+                  actions: [assign({ generation: ({ context }) => context.generation + 1 }), 'reconcileNext'],
+                },
+              },
+              states: {
+                canary: {
+                  entry: 'reconcileNext',
+                  on: { 'control.workerReady': { guard: 'isNewGenerationReady', target: 'probation' } },
+                },
+                probation: {
+                  after: { restartProbation: { target: 'rolling', actions: 'reconcileNext' } },
+                  on: { 'control.workerExit': { guard: 'isNewGenerationExit', target: 'canary' } },
+                },
+                rolling: {},
+              },
+            },
+          },
+        },
+        health: {
+          initial: 'ok',
+          states: {
+            ok: {
+              on: {
+                'control.workerExit': {
+                  guard: 'isDangerExit',
+                  target: 'danger',
+                  actions: assign({ throttle: ({ context }) => context.settings.throttleDelay }),
+                },
+              },
+            },
+            danger: {
+              initial: 'backoff',
+              entry: emit(({ context }) => ({ type: 'danger', delay: context.throttle }) as const),
+              exit: emit({ type: 'safe' } as const),
+              states: {
+                backoff: {
+                  after: { throttle: { target: 'probing', actions: 'reconcileNext' } },
+                },
+                probing: {
+                  after: { minRestartAge: { target: '#control.running.health.ok', actions: 'reconcileNext' } },
+                  on: {
+                    'control.workerExit': {
+                      guard: 'isDangerExit',
+                      target: 'backoff',
+                      actions: assign({
+                        throttle: ({ context }) => Math.min(context.throttle * 2, context.settings.maxThrottleDelay),
+                      }),
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    stopping: {
+      entry: [
+        assign({ stopReason: ({ context }) => context.stopReason ?? 'stop' }),
+        emit(({ context, event }) => ({
+          type: 'stop',
+          force: event.type === 'control.stop' && event.force === true,
+          reason: context.stopReason ?? 'stop',
+        }) as const),
+        'stopAll',
+      ],
+      always: { guard: 'noWorkers', target: 'stopped' },
+      on: {
+        'control.stop': {
+          guard: ({ event }) => event.force === true,
+          actions: 'stopAll',
+        },
+        'control.shutdown': { actions: 'commandWorkers' },
+        'control.terminate': { actions: 'commandWorkers' },
+        // A worker forked by the app while stopping is adopted only to be stopped too.
+        'cluster.fork': [
+          {
+            guard: 'isForeignFork',
+            actions: [{ type: 'adopt', params: ({ context, event }) => ({ handle: (event as { handle: number }).handle, id: context.nextId }) }, 'adoptForeign', 'stopAll'],
+          },
+          { actions: 'routeFact' },
+        ],
+        'worker.stopping': {
+          actions: emit(({ context, event }) => ({ type: event.how, worker: infoOf(context.workers[event.id]!) }) as const),
+        },
+        'xstate.done.actor.*': { actions: 'recordExit' },
+      },
+    },
+    stopped: {
+      entry: emit(({ context }) => ({ type: 'stopped', reason: context.stopReason ?? 'stop' }) as const),
+      on: { 'control.start': 'running' },
+    },
+  },
+});

@@ -1,0 +1,91 @@
+/**
+ * The control's one decision, as a pure function: given the workers as they are and the
+ * target (size, generation), which workers to fork and which to shut down so the world
+ * moves one step closer. Called after every event; overlapping requests are well defined
+ * because only the latest target matters (a Kubernetes controller works the same way).
+ */
+
+export type WorkerStatus = 'starting' | 'ready' | 'stopping';
+
+export interface WorkerView {
+  id: number;
+  slot: number;
+  generation: number;
+  status: WorkerStatus;
+}
+
+/** Where the rolling restart stands; `canary` covers both waiting for and probing the canary. */
+export type RolloutStep = 'idle' | 'canary' | 'rolling';
+
+export interface ReconcileInput {
+  workers: readonly WorkerView[];
+  /** Target size; `null` = unmanaged (keep what runs). */
+  size: number | null;
+  generation: number;
+  rollout: RolloutStep;
+  /** How many forks health allows now (Infinity when healthy). */
+  forkBudget: number;
+  /** restartConcurrency: surge allowed above the size during a rollout. */
+  concurrency: number;
+}
+
+export interface ReconcilePlan {
+  /** Slots to fork, one worker each, of the current generation. */
+  fork: number[];
+  /** Ids of workers to shut down. */
+  shutdown: number[];
+}
+
+const isActive = (w: WorkerView) => w.status !== 'stopping';
+
+/** Scale-down order: older generation first, then not yet ready, then newest. */
+export function scaleDownOrder(a: WorkerView, b: WorkerView): number {
+  if (a.generation !== b.generation) return a.generation - b.generation;
+  const aReady = a.status === 'ready' ? 1 : 0;
+  const bReady = b.status === 'ready' ? 1 : 0;
+  if (aReady !== bReady) return aReady - bReady;
+  return b.id - a.id;
+}
+
+/** The lowest `count` slots in 0..∞ that no worker in `holders` uses. */
+export function freeSlots(holders: readonly WorkerView[], count: number): number[] {
+  const taken = new Set(holders.map((w) => w.slot));
+  const slots: number[] = [];
+  for (let slot = 0; slots.length < count; slot++) if (!taken.has(slot)) slots.push(slot);
+  return slots;
+}
+
+export function reconcile(input: ReconcileInput): ReconcilePlan {
+  const { workers, size, generation, rollout, forkBudget, concurrency } = input;
+  const active = workers.filter(isActive);
+  const current = active.filter((w) => w.generation >= generation);
+  const old = active.filter((w) => w.generation < generation);
+  if (size === null) return { fork: [], shutdown: [] };
+
+  if (old.length === 0 || rollout === 'idle') {
+    const missing = size - active.length;
+    if (missing > 0) return { fork: freeSlots(active, Math.min(missing, forkBudget)), shutdown: [] };
+    const extra = [...active].sort(scaleDownOrder).slice(0, -missing);
+    return { fork: [], shutdown: extra.map((w) => w.id) };
+  }
+
+  // A rollout: surge-first. New workers may exceed the size by `concurrency`; an old one is
+  // shut down only while the ready count stays at or above the size without it.
+  const wanted = rollout === 'canary' ? Math.min(size, 1) : size;
+  const room = size + concurrency - active.length;
+  const forks = Math.max(0, Math.min(wanted - current.length, room, forkBudget));
+  const shutdown: number[] = [];
+  if (rollout === 'rolling') {
+    let ready = active.filter((w) => w.status === 'ready').length;
+    for (const w of [...old].sort(scaleDownOrder)) {
+      if (w.status !== 'ready') shutdown.push(w.id);
+      else if (ready - 1 >= size) {
+        shutdown.push(w.id);
+        ready--;
+      }
+    }
+  }
+  const surplus = current.length - size;
+  if (surplus > 0) shutdown.push(...[...current].sort(scaleDownOrder).slice(0, surplus).map((w) => w.id));
+  return { fork: freeSlots(current, forks), shutdown };
+}

@@ -1,0 +1,38 @@
+/**
+ * The messages the control and the worker agent (`clusterchart/worker`) exchange over the
+ * cluster IPC channel. Every message carries `clusterchart: <kind>` so the agent's traffic
+ * never collides with the app's own messages.
+ */
+
+/** Worker → control: the app is ready to serve (`readyOn: 'message'`). */
+export interface ReadyMessage {
+  clusterchart: 'ready';
+}
+
+/** Control → worker: report open connections and memory; answer with the same nonce. */
+export interface StatsRequest {
+  clusterchart: 'stats?';
+  nonce: number;
+}
+
+/** Worker → control: the answer to a StatsRequest. */
+export interface StatsReply {
+  clusterchart: 'stats';
+  nonce: number;
+  /** Sum of `getConnections()` over every net/http server of the worker. */
+  connections: number;
+  /** `process.memoryUsage().rss` in bytes. */
+  memory: number;
+}
+
+/** Control → worker: drain and exit; sent just before `worker.disconnect()`. */
+export interface ShutdownMessage {
+  clusterchart: 'shutdown';
+}
+
+export type AgentMessage = ReadyMessage | StatsRequest | StatsReply | ShutdownMessage;
+
+/** True when `message` is one of clusterchart's own messages. */
+export function isAgentMessage(message: unknown): message is AgentMessage {
+  return typeof message === 'object' && message !== null && typeof (message as { clusterchart?: unknown }).clusterchart === 'string';
+}

@@ -1,0 +1,56 @@
+/**
+ * The port between the runtime and a cluster: the only way clusterchart touches worker
+ * processes. `node-cluster.ts` implements it with node:cluster; `simulated-cluster.ts`
+ * implements it in memory on a simulated clock, for tests.
+ */
+import type { ControlFact } from '../machines/control.machine.js';
+
+/** What the control asks the cluster to fork. */
+export interface ForkRequest {
+  id: number;
+  slot: number;
+  generation: number;
+}
+
+/** A fact without its instant; the runtime stamps `at` from its clock. */
+export type ClusterFact = ControlFact extends infer F ? (F extends { at: number } ? Omit<F, 'at'> : F) : never;
+
+/** Open connections and memory of one worker, from its agent. */
+export interface WorkerStats {
+  connections: number;
+  memory: number;
+}
+
+export interface ClusterPort {
+  /** Start a worker process; its facts then arrive through `subscribe`, with `id`. */
+  fork(request: ForkRequest): void;
+  /** Send the shutdown message and close the worker's IPC channel (`worker.disconnect()`). */
+  disconnect(id: number): void;
+  /** Signal the worker's process and, for SIGTERM/SIGKILL, its descendants. */
+  signal(id: number, signal: NodeJS.Signals): void;
+  /** Send a message to the worker (ignored when it cannot receive). */
+  send(id: number, message: unknown): void;
+  /** A worker the app forked itself (reported with `id: null, handle`) now has this id. */
+  adopt(handle: number, id: number): void;
+  /** Ask the worker's agent for its stats; null when it does not answer within `timeout` ms. */
+  stats(id: number, timeout: number): Promise<WorkerStats | null>;
+  /** Facts in the order they happen. Returns the unsubscribe function. */
+  subscribe(listener: (fact: ClusterFact) => void): () => void;
+  /** SIGKILL every worker process now, synchronously (process `exit`). */
+  killAll(): void;
+  /** Release what the port holds (listeners, the process-wide claim). */
+  close(): void;
+}
+
+/** The clock of a control: XState's clock plus `now()`, real or simulated. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: (...args: unknown[]) => void, timeout: number): unknown;
+  clearTimeout(id: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, timeout) => setTimeout(fn, timeout),
+  clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout),
+};

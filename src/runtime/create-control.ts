@@ -1,0 +1,354 @@
+/**
+ * `createControl()`: the facade people embed. It binds the control machine to a cluster
+ * port and a clock, turns commands into machine events, the machine's emitted events into
+ * typed listeners, and snapshots into `status()`. It keeps no lifecycle state of its own.
+ */
+import { type Actor, type InspectionEvent, type Observer, createActor } from 'xstate';
+import { createError } from '../errors.js';
+import {
+  type ControlEmitted,
+  type WorkerInfo,
+  type WorkerRef,
+  controlMachine,
+  infoOf,
+} from '../machines/control.machine.js';
+import { workerMachine } from '../machines/worker.machine.js';
+import { type SettingsInput, type SupervisionSettings, normalizeSettings, normalizeSize } from '../options.js';
+import { availableParallelism } from 'node:os';
+import { type ClusterPort, type Clock, systemClock } from './cluster-port.js';
+import { createNodeClusterPort } from './node-cluster.js';
+import { bindProcessSignals } from './process-signals.js';
+
+export type ControlActor = Actor<typeof controlMachine>;
+
+/** Environment of a worker: fixed, or per slot (stable index 0..size-1, reused by replacements). */
+export type WorkerEnv = Record<string, string | undefined> | ((slot: number) => Record<string, string | undefined>);
+
+export interface ControlOptions extends SettingsInput {
+  /** The worker script; defaults to the current script, as with node:cluster. */
+  exec?: string;
+  args?: string[];
+  execArgv?: string[];
+  env?: WorkerEnv;
+  /** Preload the worker agent (`clusterchart/worker`) into every worker. Default false. */
+  agent?: boolean;
+  /** Bind SIGINT/SIGTERM (stop, then exit), SIGHUP (restart) and `exit` (SIGKILL all). Default true. */
+  signals?: boolean;
+  /** Receives XState inspection events of the control and every worker actor. */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /** The cluster to supervise; defaults to node:cluster. A simulated one serves tests. */
+  port?: ClusterPort;
+  /** The clock; defaults to the system clock. */
+  clock?: Clock;
+}
+
+/** A worker's state changed: `from` and `to` are dotted paths such as `online.ready`. */
+export interface TransitionEvent {
+  type: 'transition';
+  worker: WorkerInfo;
+  from: string | null;
+  to: string;
+}
+
+export interface ErrorEvent {
+  type: 'error';
+  error: Error;
+}
+
+export type ControlEventMap = { [K in ControlEmitted['type']]: Extract<ControlEmitted, { type: K }> } & {
+  transition: TransitionEvent;
+  error: ErrorEvent;
+};
+
+export type ControlEventType = keyof ControlEventMap;
+export type ControlListener<K extends ControlEventType> = (event: ControlEventMap[K]) => void;
+
+export interface WorkerStatus {
+  id: number;
+  pid: number | null;
+  /** Dotted state path, e.g. `online.ready`. */
+  state: string;
+  generation: number;
+  slot: number;
+  /** ms since epoch (or the simulated clock) of the fork; null until known. */
+  startTime: number | null;
+  uptime: number | null;
+  restarts: number;
+  /** From the agent; null without it or when it does not answer in time. */
+  connections: number | null;
+  memory: number | null;
+}
+
+export interface ControlStatus {
+  master: {
+    pid: number;
+    state: 'idle' | 'running' | 'stopping' | 'stopped';
+    size: number | null;
+    generation: number;
+    health: 'ok' | 'danger' | 'gaveUp';
+    restarting: boolean;
+    startTime: number | null;
+  };
+  workers: WorkerStatus[];
+}
+
+export interface Control {
+  /** The XState actor of the control, for inspection. */
+  readonly actor: ControlActor;
+  readonly settings: SupervisionSettings;
+  /** Starts the workers; resolves once the size is first reached. */
+  start(): Promise<void>;
+  /** Stops every worker in parallel (escalating); resolves when all have exited. */
+  stop(options?: { force?: boolean }): Promise<void>;
+  /** The last call wins; resolves when the live count matches the (latest) size. */
+  setSize(size: number | 'cpus'): Promise<void>;
+  add(n?: number): Promise<void>;
+  remove(n?: number): Promise<void>;
+  /** Rolling restart; resolves when no worker of an older generation is left. */
+  restart(): Promise<void>;
+  /** Graceful shutdown of one worker (by id) or all; resolves when they have exited. */
+  shutdown(id?: number | 'all'): Promise<void>;
+  /** SIGTERM (then SIGKILL) to one worker or all; resolves when they have exited. */
+  terminate(id?: number | 'all'): Promise<void>;
+  status(): Promise<ControlStatus>;
+  on<K extends ControlEventType>(type: K, listener: ControlListener<K>): Control;
+  off<K extends ControlEventType>(type: K, listener: ControlListener<K>): Control;
+  once<K extends ControlEventType>(type: K, listener: ControlListener<K>): Control;
+  /** Releases the port; the control cannot be started again. */
+  close(): void;
+}
+
+/** How long `status()` waits for the agents' stats. */
+const statsTimeout = 100;
+
+/** A dotted state path: `{ online: 'ready' }` → `online.ready`. */
+export function dotted(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const [key, child] = Object.entries(value as Record<string, unknown>)[0] ?? ['', ''];
+  const rest = dotted(child);
+  return rest === '' ? key : `${key}.${rest}`;
+}
+
+export function createControl(options: ControlOptions = {}): Control {
+  const settings = normalizeSettings(options, availableParallelism());
+  const clock = options.clock ?? systemClock;
+  const port = options.port ?? createNodeClusterPort(options);
+  const listeners = new Map<ControlEventType, Set<(event: never) => void>>();
+  const lastState = new Map<string, string>();
+  let startTime: number | null = null;
+
+  const dispatch = <K extends ControlEventType>(event: ControlEventMap[K]) => {
+    const set = listeners.get(event.type as K);
+    if (set === undefined || set.size === 0) return;
+    for (const listener of [...set]) {
+      try {
+        (listener as ControlListener<K>)(event);
+      } catch (error) {
+        if (event.type !== 'error') reportError(error);
+      }
+    }
+  };
+  const reportError = (error: unknown) => {
+    dispatch({ type: 'error', error: error instanceof Error ? error : new Error(String(error)) });
+  };
+
+  const userInspect = options.inspect;
+  const inspect = (event: InspectionEvent) => {
+    if (typeof userInspect === 'function') userInspect(event);
+    else userInspect?.next?.(event);
+    if (event.type !== '@xstate.snapshot' || !(event.actorRef as WorkerRef).id.startsWith('worker-')) return;
+    const snapshot = event.snapshot as ReturnType<WorkerRef['getSnapshot']>;
+    const key = event.actorRef.sessionId;
+    const to = dotted(snapshot.value);
+    const from = lastState.get(key) ?? null;
+    if (snapshot.status === 'done') lastState.delete(key);
+    else lastState.set(key, to);
+    if (from === to) return;
+    const { id, pid, slot, generation } = snapshot.context;
+    dispatch({ type: 'transition', worker: { id, pid, slot, generation }, from, to });
+  };
+
+  const machine = controlMachine.provide({
+    actors: {
+      worker: workerMachine.provide({
+        actions: {
+          fork: (_, request) => port.fork(request),
+          disconnect: (_, { id }) => port.disconnect(id),
+          signal: (_, { id, signal }) => port.signal(id, signal),
+        },
+      }),
+    },
+    actions: {
+      adopt: (_, { handle, id }) => port.adopt(handle, id),
+    },
+  });
+  const actor = createActor(machine, { input: { settings }, clock, inspect });
+  actor.subscribe({ error: reportError });
+  actor.on('*', (event) => {
+    if (event.type === 'start') startTime = clock.now();
+    dispatch(event as ControlEventMap[ControlEmitted['type']]);
+  });
+  const unsubscribe = port.subscribe((fact) => actor.send({ ...fact, at: clock.now() } as never));
+  actor.start();
+
+  const state = () => actor.getSnapshot();
+  const topState = () => {
+    const value = state().value;
+    return (typeof value === 'string' ? value : Object.keys(value)[0]) as ControlStatus['master']['state'];
+  };
+
+  /** Resolves when `done` holds; rejects with a coded error if the control stops first. */
+  const until = (what: string, done: () => boolean, allowStopped = false) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (done()) return finish(resolve);
+        const snap = state();
+        if (!allowStopped && (snap.matches('stopped') || snap.matches('stopping'))) {
+          const gaveUp = snap.context.stopReason === 'giveup';
+          finish(() =>
+            reject(
+              gaveUp
+                ? createError('CC_ERR_CONTROL_GAVE_UP', {
+                    exits: snap.context.recentExits.length,
+                    window: settings.restartWindow,
+                    maxRestarts: settings.maxRestarts,
+                  })
+                : createError('CC_ERR_CONTROL_STOPPED', { what }),
+            ),
+          );
+        }
+      };
+      const sub = actor.subscribe({ next: check, error: (e) => finish(() => reject(e)) });
+      const finish = (settle: () => void) => {
+        queueMicrotask(() => sub.unsubscribe());
+        settle();
+      };
+      check();
+    });
+
+  const requireRunning = (what: string) => {
+    if (!state().matches('running')) throw createError('CC_ERR_CONTROL_NOT_RUNNING', { state: topState(), what });
+  };
+  const atSize = () => state().matches({ running: { size: 'steady' } });
+
+  const targets = (id: number | 'all' | undefined): number[] => {
+    const workers = state().context.workers;
+    if (id === undefined || id === 'all') return Object.keys(workers).map(Number);
+    if (!Number.isInteger(id) || workers[id] === undefined) throw createError('CC_ERR_WORKER_UNKNOWN', { id });
+    return [id];
+  };
+  const allExited = (ids: number[]) => () => ids.every((id) => state().context.workers[id] === undefined);
+
+  const control: Control = {
+    actor,
+    settings,
+    async start() {
+      if (state().matches('stopping')) await until('start', () => state().matches('stopped'), true);
+      if (!state().matches('running')) actor.send({ type: 'control.start' });
+      return until('start', atSize);
+    },
+    async stop({ force = false } = {}) {
+      if (state().matches('running') || state().matches('stopping')) actor.send({ type: 'control.stop', force });
+      if (state().matches('idle')) return;
+      return until('stop', () => state().matches('stopped'), true);
+    },
+    async setSize(size) {
+      const n = normalizeSize(size, availableParallelism());
+      requireRunning('setSize');
+      actor.send({ type: 'control.setSize', size: n });
+      return until('setSize', atSize);
+    },
+    async add(n = 1) {
+      requireRunning('add');
+      actor.send({ type: 'control.add', n: checkCount('add', n) });
+      return until('add', atSize);
+    },
+    async remove(n = 1) {
+      requireRunning('remove');
+      actor.send({ type: 'control.remove', n: checkCount('remove', n) });
+      return until('remove', atSize);
+    },
+    async restart() {
+      requireRunning('restart');
+      actor.send({ type: 'control.restart' });
+      const generation = state().context.generation;
+      return until('restart', () => state().context.generation >= generation && state().matches({ running: { rollout: 'idle' } }));
+    },
+    async shutdown(id) {
+      const ids = targets(id);
+      actor.send(id === undefined || id === 'all' ? { type: 'control.shutdown' } : { type: 'control.shutdown', id });
+      return until('shutdown', allExited(ids), true);
+    },
+    async terminate(id) {
+      const ids = targets(id);
+      actor.send(id === undefined || id === 'all' ? { type: 'control.terminate' } : { type: 'control.terminate', id });
+      return until('terminate', allExited(ids), true);
+    },
+    async status() {
+      const snap = state();
+      const { context } = snap;
+      const now = clock.now();
+      const refs = Object.values(context.workers);
+      const stats = await Promise.all(refs.map((ref) => port.stats(ref.getSnapshot().context.id, statsTimeout).catch(() => null)));
+      const running = snap.matches('running');
+      return {
+        master: {
+          pid: process.pid,
+          state: topState(),
+          size: context.size,
+          generation: context.generation,
+          health: running && snap.matches({ running: { health: 'danger' } }) ? 'danger' : context.stopReason === 'giveup' ? 'gaveUp' : 'ok',
+          restarting: running && snap.matches({ running: { rollout: 'restarting' } }),
+          startTime,
+        },
+        workers: refs
+          .map((ref, i) => {
+            const w = ref.getSnapshot();
+            const info = infoOf(ref);
+            return {
+              ...info,
+              state: dotted(w.value),
+              startTime: w.context.forkAt,
+              uptime: w.context.forkAt === null ? null : now - w.context.forkAt,
+              restarts: Math.max(0, (context.forksBySlot[info.slot] ?? 1) - 1),
+              connections: stats[i]?.connections ?? null,
+              memory: stats[i]?.memory ?? null,
+            };
+          })
+          .sort((a, b) => a.id - b.id),
+      };
+    },
+    on(type, listener) {
+      let set = listeners.get(type);
+      if (set === undefined) listeners.set(type, (set = new Set()));
+      set.add(listener as (event: never) => void);
+      return control;
+    },
+    off(type, listener) {
+      listeners.get(type)?.delete(listener as (event: never) => void);
+      return control;
+    },
+    once(type, listener) {
+      const wrapped = ((event: ControlEventMap[typeof type]) => {
+        control.off(type, wrapped);
+        listener(event);
+      }) as typeof listener;
+      return control.on(type, wrapped);
+    },
+    close() {
+      unbindSignals();
+      unsubscribe();
+      actor.stop();
+      port.close();
+    },
+  };
+  const unbindSignals = options.signals === false ? () => {} : bindProcessSignals(control, port);
+  return control;
+}
+
+function checkCount(option: string, n: unknown): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+    throw createError('CC_ERR_OPTION_INVALID', { option, reason: `expected a whole number ≥ 0, got ${String(n)}` });
+  }
+  return n;
+}

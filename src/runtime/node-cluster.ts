@@ -1,0 +1,150 @@
+/**
+ * The ClusterPort over node:cluster: the only module that imports it. Node's worker events
+ * become facts (`cluster.fork`, `cluster.online`, …) keyed by the control's worker ids; the
+ * machines' effects become `cluster.fork(env)`, the shutdown message plus
+ * `worker.disconnect()`, and signals to the worker's process tree.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createError } from '../errors.js';
+import { type StatsReply, isAgentMessage } from './agent-protocol.js';
+import type { ClusterFact, ClusterPort, WorkerStats } from './cluster-port.js';
+import type { ControlOptions } from './create-control.js';
+import { killTree } from './process-tree.js';
+
+/** One control per process: node:cluster is process-wide. Released by `close()`. */
+let claimed = false;
+
+/** The agent's CommonJS build, preloaded with `--require` into every worker. */
+export function agentPath(): string {
+  const candidates = ['./worker.cjs', '../../dist/worker.cjs'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+  return candidates.find((path) => existsSync(path)) ?? candidates[0]!;
+}
+
+export function createNodeClusterPort(options: ControlOptions): ClusterPort {
+  if (!cluster.isPrimary) throw createError('CC_ERR_CONTROL_NOT_PRIMARY');
+  if (claimed) throw createError('CC_ERR_CONTROL_EXISTS');
+  claimed = true;
+
+  const execArgv = [...(options.execArgv ?? process.execArgv), ...(options.agent === true ? ['--require', agentPath()] : [])];
+  cluster.setupPrimary({
+    ...(options.exec === undefined ? {} : { exec: options.exec }),
+    ...(options.args === undefined ? {} : { args: options.args }),
+    execArgv,
+  });
+
+  const listeners = new Set<(fact: ClusterFact) => void>();
+  /** Our id → node's Worker, and node's worker id → our id. */
+  const workers = new Map<number, Worker>();
+  const ids = new Map<number, number>();
+  const pendingStats = new Map<number, (stats: WorkerStats | null) => void>();
+  let nonce = 0;
+
+  const report = (fact: ClusterFact) => {
+    for (const listener of [...listeners]) listener(fact);
+  };
+  const idOf = (worker: Worker) => ids.get(worker.id);
+
+  const envFor = (slot: number, id: number): Record<string, string | undefined> => {
+    const env = typeof options.env === 'function' ? options.env(slot) : (options.env ?? {});
+    return { ...env, CLUSTERCHART_SLOT: String(slot), CLUSTERCHART_ID: String(id), NODE_APP_INSTANCE: String(slot) };
+  };
+
+  // node:cluster facts, in a lookup table: event → how it becomes a fact.
+  const handlers = {
+    fork: (worker: Worker) => {
+      const id = idOf(worker);
+      const pid = worker.process.pid ?? 0;
+      if (id === undefined) report({ type: 'cluster.fork', id: null, handle: worker.id, pid });
+      else report({ type: 'cluster.fork', id, pid });
+    },
+    online: (worker: Worker) => withId(worker, (id) => report({ type: 'cluster.online', id })),
+    listening: (worker: Worker, address: unknown) => withId(worker, (id) => report({ type: 'cluster.listening', id, address })),
+    disconnect: (worker: Worker) => withId(worker, (id) => report({ type: 'cluster.disconnect', id })),
+    exit: (worker: Worker, code: number | null, signal: string | null) =>
+      withId(worker, (id) => {
+        workers.delete(id);
+        ids.delete(worker.id);
+        report({ type: 'cluster.exit', id, code, signal });
+      }),
+    message: (worker: Worker, message: unknown) =>
+      withId(worker, (id) => {
+        if (!isAgentMessage(message)) return report({ type: 'cluster.message', id, message });
+        if (message.clusterchart === 'ready') report({ type: 'worker.ready', id });
+        else if (message.clusterchart === 'stats') settleStats(message);
+      }),
+  };
+  const withId = (worker: Worker, fn: (id: number) => void) => {
+    const id = idOf(worker);
+    if (id !== undefined) fn(id);
+  };
+  const settleStats = (reply: StatsReply) => {
+    pendingStats.get(reply.nonce)?.({ connections: reply.connections, memory: reply.memory });
+  };
+  for (const [event, handler] of Object.entries(handlers)) cluster.on(event, handler as (...args: unknown[]) => void);
+
+  const pidOf = (id: number) => workers.get(id)?.process.pid;
+
+  return {
+    fork({ id, slot }) {
+      const worker = cluster.fork(envFor(slot, id));
+      workers.set(id, worker);
+      ids.set(worker.id, id);
+      // Errors of the child process (e.g. a failed send) must never become unhandled throws.
+      worker.on('error', () => {});
+    },
+    adopt(handle, id) {
+      const worker = cluster.workers?.[handle];
+      if (worker === undefined) return;
+      workers.set(id, worker);
+      ids.set(handle, id);
+      worker.on('error', () => {});
+    },
+    disconnect(id) {
+      const worker = workers.get(id);
+      if (worker === undefined || !worker.isConnected()) return;
+      worker.send({ clusterchart: 'shutdown' }, () => {});
+      worker.disconnect();
+    },
+    signal(id, signal) {
+      const pid = pidOf(id);
+      if (pid !== undefined) killTree(pid, signal);
+    },
+    send(id, message) {
+      const worker = workers.get(id);
+      if (worker?.isConnected()) worker.send(message as never, () => {});
+    },
+    stats(id, timeout) {
+      const worker = workers.get(id);
+      if (worker === undefined || !worker.isConnected()) return Promise.resolve(null);
+      const n = ++nonce;
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => settle(null), timeout);
+        const settle = (stats: WorkerStats | null) => {
+          clearTimeout(timer);
+          pendingStats.delete(n);
+          resolve(stats);
+        };
+        pendingStats.set(n, settle);
+        worker.send({ clusterchart: 'stats?', nonce: n }, () => {});
+      });
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    killAll() {
+      for (const worker of Object.values(cluster.workers ?? {})) {
+        const pid = worker?.process.pid;
+        if (pid !== undefined) killTree(pid, 'SIGKILL');
+      }
+    },
+    close() {
+      for (const [event, handler] of Object.entries(handlers)) cluster.off(event, handler as (...args: unknown[]) => void);
+      for (const settle of pendingStats.values()) settle(null);
+      listeners.clear();
+      claimed = false;
+    },
+  };
+}

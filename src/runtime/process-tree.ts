@@ -1,0 +1,1 @@
+export function killTree(_pid: number, _signal: string) {}
