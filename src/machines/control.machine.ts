@@ -105,7 +105,10 @@ export function statusOf(ref: WorkerRef): WorkerStatus | 'exited' {
   if (snapshot.status === 'done' || snapshot.matches('exited')) return 'exited';
   if (snapshot.matches({ online: 'ready' })) return 'ready';
   if (snapshot.matches('starting') || snapshot.matches({ online: 'booting' })) return 'starting';
-  return 'stopping';
+  // On its way out without the control asking (it disconnected itself, or missed its startup
+  // timeout): it still counts until its exit is classified, so a crash loop backs off.
+  const reason = snapshot.context.stopReason;
+  return reason === 'shutdown' || reason === 'terminate' ? 'stopping' : 'failing';
 }
 
 export function infoOf(ref: WorkerRef): WorkerInfo {
@@ -241,11 +244,11 @@ export const controlMachine = setup({
           ? 'canary'
           : 'idle';
       const views = viewsOf(context.workers);
-      const starting = views.filter((w) => w.status === 'starting').length;
+      const unready = views.filter((w) => w.status === 'starting' || w.status === 'failing').length;
       const forkBudget = check(within('#control.running.health.danger.backoff'))
         ? 0
         : check(within('#control.running.health.danger.probing'))
-          ? Math.max(0, 1 - starting)
+          ? Math.max(0, 1 - unready)
           : Infinity;
       const plan: ReconcilePlan = reconcile({
         workers: views,
@@ -345,7 +348,15 @@ export const controlMachine = setup({
   initial: 'idle',
   on: {
     // Facts about a worker reach its actor in every state; unknown ids are ignored.
+    'cluster.fork': [
+      {
+        guard: 'isForeignFork',
+        actions: [{ type: 'adopt', params: ({ context, event }) => ({ handle: (event as { handle: number }).handle, id: context.nextId }) }, 'adoptForeign'],
+      },
+      { actions: 'routeFact' },
+    ],
     'cluster.*': { actions: 'routeFact' },
+    'worker.ready': { actions: 'routeFact' },
   },
   states: {
     idle: {
@@ -389,6 +400,7 @@ export const controlMachine = setup({
           { actions: ['routeFact', 'reconcileNext'] },
         ],
         'cluster.*': { actions: ['routeFact', 'reconcileNext'] },
+        'worker.ready': { actions: 'routeFact' },
         'worker.serving': {
           actions: [
             emit(({ context, event }) => ({ type: 'ready', worker: infoOf(context.workers[event.id]!) }) as const),

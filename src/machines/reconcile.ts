@@ -5,7 +5,11 @@
  * because only the latest target matters (a Kubernetes controller works the same way).
  */
 
-export type WorkerStatus = 'starting' | 'ready' | 'stopping';
+/**
+ * `starting`: forked, not ready yet; `failing`: leaving on its own (not asked to), still
+ * counted until its exit is classified; `stopping`: leaving because the control asked.
+ */
+export type WorkerStatus = 'starting' | 'ready' | 'failing' | 'stopping';
 
 export interface WorkerView {
   id: number;
@@ -70,21 +74,22 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
   }
 
   // A rollout: surge-first. New workers may exceed the size by `concurrency`; an old one is
-  // shut down only while the ready count stays at or above the size without it.
+  // shut down only while the ready count stays at or above the size without it. While the
+  // canary is unproven, old workers go only to make room for it (a surplus left by an
+  // earlier rollout), never to move the rollout on.
   const wanted = rollout === 'canary' ? Math.min(size, 1) : size;
-  const room = size + concurrency - active.length;
-  const forks = Math.max(0, Math.min(wanted - current.length, room, forkBudget));
+  const needed = Math.max(0, Math.min(wanted - current.length, forkBudget));
+  let room = size + concurrency - active.length;
+  let ready = active.filter((w) => w.status === 'ready').length;
   const shutdown: number[] = [];
-  if (rollout === 'rolling') {
-    let ready = active.filter((w) => w.status === 'ready').length;
-    for (const w of [...old].sort(scaleDownOrder)) {
-      if (w.status !== 'ready') shutdown.push(w.id);
-      else if (ready - 1 >= size) {
-        shutdown.push(w.id);
-        ready--;
-      }
-    }
+  for (const w of [...old].sort(scaleDownOrder)) {
+    const safe = w.status !== 'ready' || ready - 1 >= size;
+    if (!safe || (rollout !== 'rolling' && room >= needed)) continue;
+    shutdown.push(w.id);
+    if (w.status === 'ready') ready--;
+    room++;
   }
+  const forks = Math.max(0, Math.min(needed, room));
   const surplus = current.length - size;
   if (surplus > 0) shutdown.push(...[...current].sort(scaleDownOrder).slice(0, surplus).map((w) => w.id));
   return { fork: freeSlots(current, forks), shutdown };

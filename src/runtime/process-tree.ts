@@ -1,1 +1,113 @@
-export function killTree(_pid: number, _signal: string) {}
+/**
+ * The process tree below a pid, read synchronously so it can run inside `process.on('exit')`:
+ * from /proc on Linux (no child process needed), from `ps` elsewhere. Used by the control to
+ * signal a worker together with its own children, and by the worker agent to take its
+ * children down with it.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+
+/** Parent pid → its child pids, for every process visible at one instant. */
+type ChildTable = Map<number, number[]>;
+
+/**
+ * Every descendant of `pid` (children, grandchildren, …), parents before their children,
+ * so a signal reaches a parent before it can fork again. `pid` itself is not included.
+ */
+export function descendantsOf(pid: number): number[] {
+  const table = readChildTable();
+  const found: number[] = [];
+  // The table is not an atomic snapshot, so pid reuse could in theory make a cycle.
+  const seen = new Set<number>([pid]);
+  const queue = [pid];
+  for (let parent = queue.shift(); parent !== undefined; parent = queue.shift()) {
+    for (const child of table.get(parent) ?? []) {
+      if (seen.has(child)) continue;
+      seen.add(child);
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+/**
+ * Sends `signal` to every descendant of `pid`, then to `pid`. A process that is already gone
+ * (ESRCH) is skipped; any other failure (EPERM) is thrown after every process was tried, so
+ * one protected process never shields the rest of the tree.
+ */
+export function killTree(pid: number, signal: NodeJS.Signals): void {
+  let failure: unknown;
+  for (const target of [...descendantsOf(pid), pid]) {
+    try {
+      process.kill(target, signal);
+    } catch (error) {
+      if (errorCode(error) !== 'ESRCH') failure ??= error;
+    }
+  }
+  if (failure !== undefined) throw failure;
+}
+
+function readChildTable(): ChildTable {
+  if (process.platform === 'linux') {
+    const table = readProcTable();
+    if (table !== null) return table;
+  }
+  return readPsTable();
+}
+
+/** null when /proc is not mounted (some containers), so the caller falls back to `ps`. */
+function readProcTable(): ChildTable | null {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return null;
+  }
+  const table: ChildTable = new Map();
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const ppid = readProcParent(entry);
+    if (ppid !== null) addChild(table, ppid, Number(entry));
+  }
+  return table;
+}
+
+/**
+ * The ppid field of /proc/<pid>/stat: `pid (comm) state ppid …`. comm may itself contain
+ * spaces and parentheses, so the fields are counted from the last ')'.
+ */
+function readProcParent(pid: string): number | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null; // exited between readdir and read
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ppid = Number(fields[1]);
+  return Number.isInteger(ppid) ? ppid : null;
+}
+
+function readPsTable(): ChildTable {
+  const ps = spawnSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' });
+  const table: ChildTable = new Map();
+  if (ps.status !== 0 || typeof ps.stdout !== 'string') return table;
+  for (const line of ps.stdout.split('\n')) {
+    const [pid, ppid] = line.trim().split(/\s+/).map(Number);
+    // `ps` lists itself as our child; it has exited by now, and its pid may be reused.
+    if (pid === undefined || ppid === undefined || Number.isNaN(pid) || Number.isNaN(ppid) || pid === ps.pid) continue;
+    addChild(table, ppid, pid);
+  }
+  return table;
+}
+
+function addChild(table: ChildTable, ppid: number, pid: number): void {
+  const children = table.get(ppid);
+  if (children === undefined) table.set(ppid, [pid]);
+  else children.push(pid);
+}
+
+function errorCode(error: unknown): unknown {
+  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+}

@@ -1,0 +1,378 @@
+/**
+ * `clusterchart/worker`: the agent that runs inside every worker. `clusterchart run` preloads
+ * its CommonJS build with `--require`, so an unmodified app gets it; apps may also
+ * `import { ready } from 'clusterchart/worker'`. It
+ *
+ * - tells the control when the app is ready (`ready()`, for `readyOn: 'message'`);
+ * - answers `stats?` with the open connections of every server and the rss;
+ * - drains on `shutdown` without resetting a single request, keep-alive ones included;
+ * - never outlives its control: a watchdog thread kills the worker (and the worker's own
+ *   child processes) when the control is gone, even if the main thread is blocked.
+ *
+ * Loading this module has effects, by design: in the main thread of a cluster worker it
+ * installs the agent, once per process (see `AGENT_KEY`). Anywhere else it installs nothing
+ * and `ready()` does nothing.
+ */
+import cluster from 'node:cluster';
+import type { Server as HttpServer, ServerResponse } from 'node:http';
+import net from 'node:net';
+import { Worker, isMainThread } from 'node:worker_threads';
+import { type AgentMessage, type StatsRequest, isAgentMessage } from './agent-protocol.js';
+import { descendantsOf } from './process-tree.js';
+
+export type { AgentMessage, ReadyMessage, ShutdownMessage, StatsReply, StatsRequest } from './agent-protocol.js';
+
+/** The one agent of a process, shared by every copy of this module that gets loaded. */
+export interface WorkerAgent {
+  readonly version: 1;
+  /** Sends `{ clusterchart: 'ready' }` to the control. */
+  ready(): void;
+}
+
+/**
+ * Where the installed agent lives. The CJS preload and an ESM `import` of this package are
+ * two module instances in one process; a registry symbol lets them agree on one agent, so
+ * `listen` is wrapped once and every message is answered once.
+ */
+const AGENT_KEY = Symbol.for('clusterchart.agent');
+
+/** How long an idle connection may still bring one last request once draining starts. */
+const KEEP_ALIVE_GRACE_MS = 250;
+/** After draining, how long the app's own handles may keep the process alive. */
+const EXIT_DELAY_MS = 100;
+/** How often the watchdog thread checks that the control still lives. */
+const WATCHDOG_INTERVAL_MS = 100;
+
+/** Tells the control that the app is ready to serve. A no-op outside a cluster worker. */
+export function ready(): void {
+  agent?.ready();
+}
+
+function installAgent(): WorkerAgent | undefined {
+  if (!cluster.isWorker || !isMainThread) return undefined;
+  const registry = globalThis as unknown as Record<symbol, WorkerAgent | undefined>;
+  registry[AGENT_KEY] ??= createWorkerAgent();
+  return registry[AGENT_KEY];
+}
+
+type Phase = 'serving' | 'draining';
+
+function createWorkerAgent(): WorkerAgent {
+  let phase: Phase = 'serving';
+  let exitTimer: NodeJS.Timeout | undefined;
+  const servers = createServerRegistry(() => exitWhenDone());
+
+  /** Once nothing of ours is left to serve and the control hung up, the process may go. */
+  const exitWhenDone = () => {
+    if (process.connected || servers.size() > 0 || exitTimer !== undefined) return;
+    // Unref'd: when nothing else holds the event loop the process ends on its own, with no
+    // help; the timer fires only when the app's own handles would keep it alive.
+    exitTimer = setTimeout(() => process.exit(0), EXIT_DELAY_MS).unref();
+  };
+
+  // Messages from the control, by kind; other kinds (and the app's messages) are ignored.
+  const handlers: MessageHandlers = {
+    'stats?': (request) => {
+      if (typeof request.nonce !== 'number') return;
+      void servers.connections().then((connections) =>
+        send({ clusterchart: 'stats', nonce: request.nonce, connections, memory: process.memoryUsage.rss() }),
+      );
+    },
+    shutdown: () => {
+      if (phase === 'draining') return;
+      phase = 'draining';
+      servers.drain();
+      exitWhenDone();
+    },
+  };
+
+  const onMessage = (message: unknown) => {
+    if (!isAgentMessage(message)) return;
+    const handler = handlers[message.clusterchart] as ((message: AgentMessage) => void) | undefined;
+    handler?.(message);
+  };
+
+  const onDisconnect = () => {
+    // Asked to go (shutdown, or a plain worker.disconnect()): finish draining first.
+    if (phase === 'draining' || cluster.worker?.exitedAfterDisconnect === true) return exitWhenDone();
+    // The control is gone. Node's cluster itself calls process.exit(0) here before us; this
+    // is the same, for the day it does not. The exit hook takes the children along.
+    process.exit(0);
+  };
+
+  const onTerminate = () => {
+    // An app with its own SIGTERM handler decides how to stop; the exit hook still runs.
+    if (process.listenerCount('SIGTERM') > 1) return;
+    killDescendants();
+    // Re-raise with the default action, so the control sees a death by SIGTERM, as it
+    // would without the agent.
+    process.off('SIGTERM', onTerminate);
+    process.kill(process.pid, 'SIGTERM');
+  };
+
+  wrapListen((server) => {
+    servers.add(server);
+    if (phase === 'draining') servers.drain();
+  });
+  process.on('message', onMessage);
+  process.on('disconnect', onDisconnect);
+  process.on('SIGTERM', onTerminate);
+  process.on('exit', killDescendants);
+  startWatchdog(process.pid, process.ppid);
+
+  return {
+    version: 1,
+    ready: () => send({ clusterchart: 'ready' }),
+  };
+}
+
+type MessageHandlers = {
+  [K in AgentMessage['clusterchart']]?: (message: Extract<AgentMessage, { clusterchart: K }>) => void;
+};
+
+/** A no-op when the channel is closed; the callback keeps a failed send from becoming an 'error'. */
+function send(message: AgentMessage): void {
+  if (!process.connected || process.send === undefined) return;
+  process.send(message, undefined, undefined, () => {});
+}
+
+/** SIGKILLs every descendant; runs in the exit hook, so it must never throw. */
+function killDescendants(): void {
+  try {
+    for (const pid of descendantsOf(process.pid)) signalQuietly(pid, 'SIGKILL');
+  } catch {
+    // Nothing left to do at exit if the process table cannot be read.
+  }
+}
+
+function signalQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Gone already (ESRCH), or not ours to kill (EPERM).
+  }
+}
+
+/**
+ * Every net.Server (so every http/https server) announces itself through `listen`; wrapping
+ * the prototype once catches servers the app creates after the agent loaded.
+ */
+function wrapListen(onListen: (server: net.Server) => void): void {
+  const original = net.Server.prototype.listen;
+  net.Server.prototype.listen = function listen(this: net.Server, ...args: unknown[]) {
+    onListen(this);
+    return Reflect.apply(original, this, args) as net.Server;
+  } as typeof original;
+}
+
+interface ServerRegistry {
+  add(server: net.Server): void;
+  /** Stops every server from accepting and closes its connections as they become idle. */
+  drain(): void;
+  /** Sum of `getConnections()` over the servers. */
+  connections(): Promise<number>;
+  /** Servers listening or still closing (a closing server keeps its connections). */
+  size(): number;
+}
+
+/** The servers of the process, from `listen` until their `close` (all connections gone). */
+function createServerRegistry(onEmpty: () => void): ServerRegistry {
+  const servers = new Set<net.Server>();
+  const drainers = new WeakMap<net.Server, () => void>();
+
+  const watch = (server: net.Server) => {
+    drainers.set(server, isHttpServer(server) ? watchHttpServer(server) : () => server.close());
+    server.on('close', () => {
+      servers.delete(server);
+      if (servers.size === 0) onEmpty();
+    });
+  };
+
+  return {
+    add(server) {
+      if (!drainers.has(server)) watch(server);
+      servers.add(server);
+    },
+    drain() {
+      for (const server of servers) drainers.get(server)?.();
+    },
+    async connections() {
+      const counts = await Promise.all([...servers].map(connectionsOf));
+      return counts.reduce((sum, count) => sum + count, 0);
+    },
+    size: () => servers.size,
+  };
+}
+
+function connectionsOf(server: net.Server): Promise<number> {
+  return new Promise((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)));
+}
+
+/** http and https servers; http2 and plain net servers have no closeIdleConnections. */
+function isHttpServer(server: net.Server): server is HttpServer {
+  return typeof (server as Partial<HttpServer>).closeIdleConnections === 'function';
+}
+
+/** What the agent knows of one connection: the responses it still owes. */
+interface ConnectionState {
+  responses: Set<ServerResponse>;
+  grace: NodeJS.Timeout | undefined;
+}
+
+/**
+ * Follows the connections and requests of an http(s) server and returns its drain function.
+ * Draining closes the listener, gives every response not yet sent `Connection: close`, and
+ * closes a connection only once it owes no response and stayed idle for a short grace: a
+ * keep-alive client may be sending its next request right now, and closing under it is
+ * exactly the reset this avoids. That request is answered, with `Connection: close`.
+ */
+function watchHttpServer(server: HttpServer): () => void {
+  const connections = new Map<net.Socket, ConnectionState>();
+  let draining = false;
+
+  const stateOf = (socket: net.Socket): ConnectionState => {
+    let state = connections.get(socket);
+    if (state === undefined) {
+      state = { responses: new Set(), grace: undefined };
+      connections.set(socket, state);
+      socket.once('close', () => {
+        clearTimeout(connections.get(socket)?.grace);
+        connections.delete(socket);
+      });
+    }
+    return state;
+  };
+
+  const closeWhenIdle = (socket: net.Socket, state: ConnectionState) => {
+    if (state.responses.size > 0 || socket.destroyed) return;
+    clearTimeout(state.grace);
+    state.grace = setTimeout(() => {
+      // A socket without parser was upgraded (WebSocket, CONNECT): it is the app's, not HTTP's.
+      if (state.responses.size === 0 && hasHttpParser(socket)) socket.destroy();
+    }, KEEP_ALIVE_GRACE_MS).unref();
+  };
+
+  // https hands its sockets to http on 'secureConnection', after the TLS handshake.
+  const connectionEvent = 'setSecureContext' in server ? 'secureConnection' : 'connection';
+  server.on(connectionEvent, (socket: net.Socket) => {
+    const state = stateOf(socket);
+    if (draining) closeWhenIdle(socket, state);
+  });
+
+  // Prepended, so it runs before the app's handler can send the headers.
+  server.prependListener('request', (request, response) => {
+    const socket = request.socket;
+    const state = stateOf(socket);
+    state.responses.add(response);
+    if (draining) {
+      clearTimeout(state.grace);
+      response.shouldKeepAlive = false;
+    }
+    response.once('close', () => {
+      state.responses.delete(response);
+      if (draining) closeWhenIdle(socket, state);
+    });
+  });
+
+  return () => {
+    if (!draining) {
+      draining = true;
+      // http's close() (ours below, and cluster's on worker.disconnect()) destroys idle
+      // keep-alive connections at once, racing a client's next request; here they get
+      // the grace instead.
+      server.closeIdleConnections = () => {};
+      for (const [socket, state] of connections) {
+        for (const response of state.responses) if (!response.headersSent) response.shouldKeepAlive = false;
+        closeWhenIdle(socket, state);
+      }
+    }
+    // Also for a server that (re)started listening while draining.
+    if (server.listening) server.close();
+  };
+}
+
+function hasHttpParser(socket: net.Socket): boolean {
+  return (socket as net.Socket & { parser?: unknown }).parser != null;
+}
+
+/**
+ * Starts the orphan watchdog: a worker thread, so it runs even when the app blocks the main
+ * thread, that kills the worker's descendants and then the worker once its parent (the
+ * control) is gone. Unref'd, so it never keeps the process alive.
+ */
+function startWatchdog(pid: number, ppid: number): void {
+  try {
+    const watchdog = new Worker(WATCHDOG_SOURCE, {
+      eval: true,
+      workerData: { pid, ppid, intervalMs: WATCHDOG_INTERVAL_MS },
+      // Not the worker's preload (this agent) nor its flags: the thread needs neither.
+      execArgv: [],
+    });
+    watchdog.unref();
+    watchdog.on('error', () => {});
+  } catch {
+    // No threads (e.g. a resource limit): the worker keeps Node's own disconnect handling.
+  }
+}
+
+/**
+ * The watchdog thread's code. process.ppid is read live (getppid()) in a worker thread as
+ * well: when the control dies the worker is re-parented and the value changes. The /proc
+ * walk repeats process-tree.ts because eval'd code cannot import the bundled module.
+ */
+const WATCHDOG_SOURCE = `
+'use strict';
+const { workerData } = require('node:worker_threads');
+const { readdirSync, readFileSync } = require('node:fs');
+const { spawnSync } = require('node:child_process');
+const { pid, ppid, intervalMs } = workerData;
+
+function parentGone() {
+  if (process.ppid !== ppid) return true;
+  try { process.kill(ppid, 0); return false; } catch (error) { return error.code === 'ESRCH'; }
+}
+
+function childTable() {
+  const table = new Map();
+  const add = (parent, child) => { if (!table.has(parent)) table.set(parent, []); table.get(parent).push(child); };
+  if (process.platform === 'linux') {
+    try {
+      for (const entry of readdirSync('/proc')) {
+        if (!/^\\d+$/.test(entry)) continue;
+        try {
+          const stat = readFileSync('/proc/' + entry + '/stat', 'utf8');
+          add(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), Number(entry));
+        } catch {}
+      }
+      return table;
+    } catch {}
+  }
+  const ps = spawnSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' });
+  for (const line of String(ps.stdout || '').split('\\n')) {
+    const [child, parent] = line.trim().split(/\\s+/).map(Number);
+    if (child && child !== ps.pid) add(parent, child);
+  }
+  return table;
+}
+
+function descendants() {
+  const table = childTable();
+  const found = [];
+  const seen = new Set([pid]);
+  for (let queue = [pid]; queue.length > 0; ) {
+    for (const child of table.get(queue.shift()) || []) {
+      if (!seen.has(child)) { seen.add(child); found.push(child); queue.push(child); }
+    }
+  }
+  return found;
+}
+
+setInterval(() => {
+  if (!parentGone()) return;
+  for (const child of descendants()) { try { process.kill(child, 'SIGKILL'); } catch {} }
+  process.kill(pid, 'SIGKILL');
+}, intervalMs);
+`;
+
+// Last, so that every constant above is initialised when the agent starts.
+const agent = installAgent();

@@ -1,0 +1,407 @@
+/**
+ * The rules of the control statechart (DESIGN.md "Control statechart"), each on the
+ * simulated cluster with exact states and instants.
+ */
+import { describe, expect, test } from 'vitest';
+import { simulate } from '../helpers/simulation.js';
+
+/** A healthy worker is older than minRestartAge (2000 ms by default). */
+const settle = 3000;
+
+describe('size', () => {
+  test.each([
+    ['exit 0', { code: 0, signal: null }],
+    ['exit 1', { code: 1, signal: null }],
+    ['a signal', { code: null, signal: 'SIGKILL' }],
+  ] as const)('is restored at once after %s', (_, { code, signal }) => {
+    const s = simulate({ size: 3 });
+    s.start(settle);
+    s.sim.crash(2, code, signal);
+    expect(s.of('exit')[0]?.exit).toMatchObject({ id: 2, expected: false, code, signal });
+    expect(s.forks().map((f) => f.at)).toEqual([0, 0, 0, settle]);
+    expect(s.live()).toBe(3);
+    s.advance(20);
+    expect(s.ready()).toBe(3);
+    expect(s.forks().at(-1)?.detail).toEqual({ slot: 1, generation: 1 });
+  });
+
+  test('is restored after an unrequested disconnect', () => {
+    const s = simulate({ size: 2 }, ({ id }) => (id === 1 ? { disconnectAfter: settle } : {}));
+    s.start(settle + 10);
+    // The worker disconnected itself; it counts until its exit (1 ms later) is classified.
+    expect(s.forks().map((f) => f.at)).toEqual([0, 0]);
+    s.advance(1);
+    expect(s.forks().map((f) => f.at)).toEqual([0, 0, settle + 11]);
+    s.advance(30);
+    expect(s.ready()).toBe(2);
+    expect(s.of('exit')[0]?.exit).toMatchObject({ id: 1, phase: 'runtime', expected: false });
+  });
+
+  test('growing forks the missing workers at once', () => {
+    const s = simulate({ size: 1 });
+    s.start(100);
+    void s.control.setSize(4);
+    expect(s.forks().map((f) => f.at)).toEqual([0, 100, 100, 100]);
+    s.advance(20);
+    expect(s.ready()).toBe(4);
+    expect(s.snapshot().matches({ running: { size: 'steady' } })).toBe(true);
+  });
+
+  test('the last setSize wins across overlapping calls', async () => {
+    const s = simulate({ size: 2 });
+    s.start(100);
+    const first = s.control.setSize(6);
+    s.advance(5);
+    const second = s.control.setSize(1);
+    s.advance(3);
+    const third = s.control.setSize(3);
+    s.advance(100);
+    await Promise.all([first, second, third]);
+    expect(s.live()).toBe(3);
+    expect(s.ready()).toBe(3);
+    expect(s.of('setSize').map((e) => e.size)).toEqual([6, 1, 3]);
+    expect(s.snapshot().context.size).toBe(3);
+  });
+
+  test('add and remove are relative', async () => {
+    const s = simulate({ size: 2 });
+    s.start(100);
+    const added = s.control.add(3);
+    s.advance(30);
+    await added;
+    expect(s.live()).toBe(5);
+    const removed = s.control.remove(2);
+    s.advance(30);
+    await removed;
+    expect(s.live()).toBe(3);
+    expect(s.snapshot().context.size).toBe(3);
+    void s.control.remove(10);
+    s.advance(30);
+    expect(s.live()).toBe(0);
+    expect(s.snapshot().context.size).toBe(0);
+  });
+
+  test('shrinking shuts the extra workers down in parallel', () => {
+    const s = simulate({ size: 4 }, () => ({ drainTime: 1000 }));
+    s.start(100);
+    void s.control.setSize(1);
+    expect(s.of('shutdown').map((e) => [e.at, e.worker.id])).toEqual([
+      [100, 4],
+      [100, 3],
+      [100, 2],
+    ]);
+    s.advance(1000);
+    expect(s.of('exit').map((e) => e.at)).toEqual([1100, 1100, 1100]);
+  });
+
+  test('scale-down picks older generation, then not yet ready, then newest', () => {
+    const s = simulate({ size: 2, restartProbation: 0 }, ({ id }) => (id === 5 ? { readyAfter: null } : {}));
+    s.start(100);
+    // Generation 2 for workers 3 and 4 (a restart), then two more workers of generation 2.
+    void s.control.restart();
+    s.advance(200);
+    expect(s.workers().map((w) => [w.id, w.generation])).toEqual([
+      [3, 2],
+      [4, 2],
+    ]);
+    void s.control.add(2);
+    s.advance(100);
+    // 5 never gets ready; 6 is ready and the newest.
+    expect(s.workers().map((w) => [w.id, w.status])).toEqual([
+      [3, 'ready'],
+      [4, 'ready'],
+      [5, 'starting'],
+      [6, 'ready'],
+    ]);
+    void s.control.remove(2);
+    expect(s.of('shutdown').slice(-2).map((e) => e.worker.id)).toEqual([5, 6]);
+  });
+
+  test('workers forked by the app itself are adopted and counted', () => {
+    const s = simulate({ size: 2 });
+    s.sim.forkExternal();
+    s.start(100);
+    expect(s.sim.calls.filter((c) => c.call === 'adopt')).toEqual([{ at: 0, call: 'adopt', id: 1, detail: { handle: 1 } }]);
+    // One adopted + one forked = the size.
+    expect(s.forks()).toHaveLength(1);
+    expect(s.ready()).toBe(2);
+    expect(s.of('fork').map((e) => e.worker)).toEqual([
+      { id: 1, pid: 1000, slot: 0, generation: 1 },
+      { id: 2, pid: 1001, slot: 1, generation: 1 },
+    ]);
+  });
+});
+
+describe('restart', () => {
+  test('forks first, never lets ready workers drop below the size, and replaces every worker', async () => {
+    const s = simulate({ size: 4, restartProbation: 500 }, () => ({ drainTime: 50 }));
+    s.start(settle);
+    const done = s.control.restart();
+    let maxLive = 0;
+    s.advance(
+      10_000,
+      () => {
+        expect(s.ready()).toBeGreaterThanOrEqual(4);
+        maxLive = Math.max(maxLive, s.live());
+      },
+      1,
+    );
+    await done;
+    expect(maxLive).toBe(5);
+    expect(s.workers().every((w) => w.generation === 2 && w.status === 'ready')).toBe(true);
+    expect(s.times('startRestart')).toEqual([settle]);
+    expect(s.of('restart')).toHaveLength(1);
+    // Surge-first: each old worker is shut down only after its replacement is ready.
+    const order = s.log.filter((e) => e.type === 'fork' || e.type === 'shutdown').map((e) => `${e.type}:${'worker' in e ? e.worker.id : ''}`);
+    expect(order.slice(4)).toEqual(['fork:5', 'shutdown:4', 'fork:6', 'shutdown:3', 'fork:7', 'shutdown:2', 'fork:8', 'shutdown:1']);
+  });
+
+  test('the canary must stay up restartProbation before the rollout goes on', () => {
+    const s = simulate({ size: 2, restartProbation: 1000 });
+    s.start(settle);
+    void s.control.restart();
+    // The canary (worker 3) is ready 20 ms after its fork; the next step waits 1000 ms more.
+    expect(s.forks().slice(2).map((f) => f.at)).toEqual([settle]);
+    s.advance(1019);
+    expect(s.of('shutdown')).toHaveLength(0);
+    expect(s.snapshot().matches({ running: { rollout: { restarting: 'probation' } } })).toBe(true);
+    s.advance(1);
+    expect(s.of('shutdown').map((e) => [e.at, e.worker.id])).toEqual([[settle + 1020, 2]]);
+    expect(s.forks().slice(2).map((f) => f.at)).toEqual([settle, settle + 1020]);
+  });
+
+  test('a canary that dies in probation costs one worker: the old ones stay and health enters danger', () => {
+    const s = simulate({ size: 2, restartProbation: 1000, maxRestarts: Infinity }, ({ generation }) =>
+      generation === 2 ? { exitAfter: 500 } : {},
+    );
+    s.start(settle);
+    void s.control.restart();
+    s.advance(600);
+    expect(s.of('shutdown').filter((e) => e.worker.generation === 1)).toHaveLength(0);
+    expect(s.workers().filter((w) => w.generation === 1 && w.status === 'ready')).toHaveLength(2);
+    expect(s.times('danger')).toEqual([settle + 510]);
+    expect(s.snapshot().matches({ running: { rollout: { restarting: 'canary' } } })).toBe(true);
+  });
+
+  test('a replacement that never gets ready keeps the old worker, enters danger, and the rollout resumes once replacements succeed', async () => {
+    let failing = true;
+    const s = simulate({ size: 2, startupTimeout: 1000, restartProbation: 0, maxRestarts: Infinity }, ({ generation }) =>
+      generation === 2 && failing ? { readyAfter: null } : {},
+    );
+    s.start(settle);
+    const done = s.control.restart();
+    s.advance(1001);
+    expect(s.of('exit')[0]?.exit).toMatchObject({ id: 3, phase: 'startup', expected: false });
+    expect(s.times('danger')).toEqual([settle + 1001]);
+    expect(s.workers().filter((w) => w.generation === 1)).toHaveLength(2);
+    expect(s.ready()).toBe(2);
+    failing = false;
+    s.advance(5000);
+    await done;
+    expect(s.workers().map((w) => w.generation)).toEqual([2, 2]);
+    expect(s.of('restart')).toHaveLength(1);
+  });
+
+  test('a restart during a restart coalesces into one restart event, at the latest generation', async () => {
+    const s = simulate({ size: 3, restartProbation: 100 });
+    s.start(settle);
+    const first = s.control.restart();
+    s.advance(150);
+    const second = s.control.restart();
+    s.advance(5000);
+    await Promise.all([first, second]);
+    expect(s.of('startRestart').map((e) => e.generation)).toEqual([2]);
+    expect(s.of('restart').map((e) => e.generation)).toEqual([3]);
+    expect(s.workers().map((w) => w.generation)).toEqual([3, 3, 3]);
+  });
+
+  test('works with no size set: the size is the live count', async () => {
+    const s = simulate({});
+    s.sim.forkExternal();
+    s.sim.forkExternal();
+    s.start(100);
+    expect(s.forks()).toHaveLength(0);
+    expect(s.ready()).toBe(2);
+    const done = s.control.restart();
+    s.advance(5000, () => expect(s.ready()).toBeGreaterThanOrEqual(2), 5);
+    await done;
+    expect(s.workers().map((w) => [w.generation, w.status])).toEqual([
+      [2, 'ready'],
+      [2, 'ready'],
+    ]);
+    expect(s.of('restart')).toHaveLength(1);
+    // Without a size, a dead worker is not replaced.
+    s.sim.crash(s.workers()[0]!.id);
+    s.advance(100);
+    expect(s.live()).toBe(1);
+  });
+
+  test('restartConcurrency replaces that many at a time', () => {
+    const s = simulate({ size: 4, restartConcurrency: 2, restartProbation: 0 });
+    s.start(settle);
+    void s.control.restart();
+    s.advance(20);
+    // Canary first (one), then two at a time.
+    expect(s.forks().slice(4).map((f) => f.at)).toEqual([settle, settle + 20, settle + 20]);
+  });
+});
+
+describe('danger', () => {
+  test('crash loop: the fork delay doubles 500, 1000, 2000 … capped at 30000', () => {
+    const s = simulate({ size: 1, maxRestarts: Infinity }, () => ({ exitAtStart: true }));
+    s.start(0);
+    s.advance(200_000);
+    const forks = s.forks().map((f) => f.at);
+    const exits = s.of('exit').map((e) => e.at);
+    // Each fork waits the current delay after the crash before it.
+    const delays = forks.slice(1).map((at, i) => at - exits[i]!);
+    expect(delays.slice(0, 9)).toEqual([500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    expect(s.of('danger').map((e) => [e.at, e.delay])).toEqual([[10, 500]]);
+  });
+
+  test.each([
+    ['before online', { exitAtStart: true }, [0, 0, 0, 0, 510, 1520, 3530, 7540]],
+    ['after online, before ready (disconnect, then exit)', { exitAfter: 5 }, [0, 0, 0, 0, 515, 1530, 3545, 7560]],
+  ] as const)('size 4 crashing at start (%s) forks one probe at a time: at most 10 forks in 10 s', (_, script, forks) => {
+    const s = simulate({ size: 4, maxRestarts: Infinity }, () => script);
+    s.start(10_000);
+    expect(s.forks().length).toBeLessThanOrEqual(10);
+    expect(s.forks().map((f) => f.at)).toEqual(forks);
+  });
+
+  test('an exit younger than minRestartAge enters danger; a healthy minRestartAge resets the delay', () => {
+    let crashing = true;
+    const s = simulate({ size: 1, maxRestarts: Infinity }, () => (crashing ? { exitAfter: 100 } : {}));
+    s.start(0);
+    s.advance(2000);
+    expect(s.times('danger')).toEqual([110]);
+    crashing = false;
+    s.advance(60_000);
+    const safe = s.times('safe');
+    expect(safe).toHaveLength(1);
+    // Healthy again: the next young crash starts over at 500 ms.
+    crashing = true;
+    // An old worker's crash: replaced at once; the replacement crashes young (+110 ms).
+    s.sim.crash(s.workers()[0]!.id);
+    const crashAt = s.clock.now();
+    s.advance(700);
+    expect(s.of('danger').at(-1)).toMatchObject({ at: crashAt + 110, delay: 500 });
+    expect(s.forks().at(-1)?.at).toBe(crashAt + 610);
+  });
+
+  test('an old worker\'s crash is replaced at once, without danger', () => {
+    const s = simulate({ size: 1 });
+    s.start(settle);
+    s.sim.crash(1);
+    expect(s.times('danger')).toEqual([]);
+    expect(s.forks().map((f) => f.at)).toEqual([0, settle]);
+  });
+
+  test('gives up after more than maxRestarts unexpected exits within restartWindow, and stops every worker', async () => {
+    const s = simulate({ size: 2, maxRestarts: 3, restartWindow: 10_000 }, ({ id }) => (id === 1 ? {} : { exitAtStart: true }));
+    const started = s.control.start();
+    s.advance(20_000);
+    await expect(started).rejects.toMatchObject({ code: 'CC_ERR_CONTROL_GAVE_UP' });
+    const [giveup] = s.of('giveup');
+    expect(giveup).toMatchObject({ exits: 4, window: 10_000, maxRestarts: 3 });
+    expect(s.snapshot().value).toBe('stopped');
+    expect(s.snapshot().context.stopReason).toBe('giveup');
+    expect(s.sim.alive()).toEqual([]);
+    expect(s.of('stopped')).toMatchObject([{ reason: 'giveup' }]);
+  });
+
+  test('the window slides: exits spread wider than restartWindow never give up', () => {
+    const s = simulate({ size: 1, maxRestarts: 2, restartWindow: 1000 }, () => ({}));
+    s.start(settle);
+    for (let i = 0; i < 6; i++) {
+      s.sim.crash(s.workers()[0]!.id);
+      s.advance(settle);
+    }
+    expect(s.of('giveup')).toEqual([]);
+    expect(s.snapshot().matches('running')).toBe(true);
+  });
+});
+
+describe('stop', () => {
+  test('shuts all workers down in parallel and ends stopped', async () => {
+    const s = simulate({ size: 4 }, () => ({ drainTime: 1000 }));
+    s.start(100);
+    const stopped = s.control.stop();
+    expect(s.of('shutdown').map((e) => e.at)).toEqual([100, 100, 100, 100]);
+    s.advance(999);
+    expect(s.snapshot().value).toBe('stopping');
+    s.advance(1);
+    await stopped;
+    expect(s.snapshot().value).toBe('stopped');
+    expect(s.of('exit').map((e) => [e.at, e.exit.expected])).toEqual(Array(4).fill([1100, true]));
+    expect(s.of('stop')).toMatchObject([{ force: false, reason: 'stop' }]);
+    expect(s.clock.pending()).toBe(0);
+    expect(Object.keys(s.snapshot().children)).toEqual([]);
+  });
+
+  test('force terminates at once, and a forced stop during a graceful one escalates', async () => {
+    const s = simulate({ size: 2 }, () => ({ ignoreDisconnect: true }));
+    s.start(100);
+    void s.control.stop();
+    s.advance(10);
+    const forced = s.control.stop({ force: true });
+    expect(s.sim.calls.filter((c) => c.call === 'signal').map((c) => [c.at, c.detail])).toEqual([
+      [110, 'SIGTERM'],
+      [110, 'SIGTERM'],
+    ]);
+    s.advance(1);
+    await forced;
+    expect(s.snapshot().value).toBe('stopped');
+  });
+
+  test('a stopped control starts again', async () => {
+    const s = simulate({ size: 2 });
+    s.start(100);
+    const stopped = s.control.stop();
+    s.advance(10);
+    await stopped;
+    const started = s.control.start();
+    s.advance(30);
+    await started;
+    expect(s.ready()).toBe(2);
+    expect(s.workers().map((w) => w.id)).toEqual([3, 4]);
+  });
+});
+
+describe('shutdown and terminate', () => {
+  test('shutdown(id) drains one worker; the size brings a replacement', async () => {
+    const s = simulate({ size: 2 }, () => ({ drainTime: 100 }));
+    s.start(settle);
+    const done = s.control.shutdown(1);
+    expect(s.of('shutdown').map((e) => e.worker.id)).toEqual([1]);
+    expect(s.forks().map((f) => f.at)).toEqual([0, 0, settle]);
+    s.advance(100);
+    await done;
+    expect(s.of('exit')[0]?.exit).toMatchObject({ id: 1, expected: true });
+    expect(s.times('danger')).toEqual([]);
+  });
+
+  test('shutdown() of all drains every worker at once', () => {
+    const s = simulate({ size: 3 });
+    s.start(settle);
+    void s.control.shutdown('all');
+    expect(s.of('shutdown').map((e) => e.at)).toEqual([settle, settle, settle]);
+  });
+
+  test('terminate(id) and terminate() signal SIGTERM', () => {
+    const s = simulate({ size: 3 });
+    s.start(settle);
+    void s.control.terminate(2);
+    expect(s.sim.calls.filter((c) => c.call === 'signal').map((c) => [c.id, c.detail])).toEqual([[2, 'SIGTERM']]);
+    s.advance(1);
+    // Worker 2 exited and worker 4 replaced it; terminate() now reaches 1, 3 and 4.
+    void s.control.terminate();
+    expect(s.sim.calls.filter((c) => c.call === 'signal').map((c) => c.id)).toEqual([2, 1, 3, 4]);
+  });
+
+  test('an unknown id is refused with a code', async () => {
+    const s = simulate({ size: 1 });
+    s.start(100);
+    await expect(s.control.shutdown(99)).rejects.toMatchObject({ code: 'CC_ERR_WORKER_UNKNOWN' });
+  });
+});
