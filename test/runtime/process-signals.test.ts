@@ -1,0 +1,76 @@
+/**
+ * A control embedded in its own primary process (test/fixtures/primary.mjs, signals on):
+ * what happens to it and its workers on SIGTERM, SIGINT, SIGHUP, SIGKILL and give-up.
+ */
+import { fileURLToPath } from 'node:url';
+import { afterEach, expect, test } from 'vitest';
+import { type JsonLineProcess, allGone, freePort, isAlive, killAll, spawnJsonLines } from '../helpers/processes.js';
+
+const primary = fileURLToPath(new URL('../fixtures/primary.mjs', import.meta.url));
+const app = (name: string) => fileURLToPath(new URL(`../fixtures/apps/${name}`, import.meta.url));
+const started: JsonLineProcess[] = [];
+
+async function runPrimary(options: Record<string, unknown>) {
+  const port = await freePort();
+  const env = { PORT: String(port), ...(options.env as object | undefined) };
+  const p = spawnJsonLines([primary, JSON.stringify({ ...options, env })]);
+  started.push(p);
+  return p;
+}
+const workerPids = (p: JsonLineProcess) =>
+  p.lines.filter((l) => l.event === 'fork').map((l) => (l.worker as { pid: number }).pid);
+
+afterEach(() => {
+  for (const p of started.splice(0)) killAll([p.child.pid!, ...workerPids(p)]);
+});
+
+test('SIGKILL of the control leaves no worker alive 2 s later', async () => {
+  const p = await runPrimary({ exec: app('http-plain.cjs'), size: 3, agent: true });
+  await p.line((l) => l.event === 'started', 'the control started');
+  const pids = workerPids(p);
+  expect(pids).toHaveLength(3);
+  p.child.kill('SIGKILL');
+  const took = await allGone(pids, 2000, 'workers of a SIGKILLed control');
+  expect(took).toBeLessThan(2000);
+});
+
+test.each(['SIGTERM', 'SIGINT'] as const)('%s to the control drains every worker and exits 0', async (signal) => {
+  const p = await runPrimary({ exec: app('http-slow-drain.cjs'), size: 2, env: { DRAIN_MS: '300' } });
+  await p.line((l) => l.event === 'started', 'the control started');
+  const pids = workerPids(p);
+  p.child.kill(signal);
+  expect(await p.exited).toEqual({ code: 0, signal: null });
+  const exits = p.lines.filter((l) => l.event === 'exit').map((l) => l.exit as { expected: boolean; code: number });
+  expect(exits).toEqual([expect.objectContaining({ expected: true, code: 0 }), expect.objectContaining({ expected: true, code: 0 })]);
+  expect(pids.filter(isAlive)).toEqual([]);
+});
+
+test('a second SIGTERM forces the stop', async () => {
+  const p = await runPrimary({ exec: app('stubborn.cjs'), size: 1, shutdownTimeout: 20_000 });
+  await p.line((l) => l.event === 'started', 'the control started');
+  p.child.kill('SIGTERM');
+  await p.line((l) => l.event === 'stop', 'the graceful stop began');
+  p.child.kill('SIGTERM');
+  await p.exited;
+  const exit = p.lines.find((l) => l.event === 'exit')?.exit as { signal: string };
+  // stubborn.cjs ignores SIGTERM, so the forced stop escalates to SIGKILL after terminateTimeout.
+  expect(exit.signal).toBe('SIGKILL');
+  expect(workerPids(p).filter(isAlive)).toEqual([]);
+}, 20_000);
+
+test('SIGHUP restarts every worker', async () => {
+  const p = await runPrimary({ exec: app('http-plain.cjs'), size: 2, restartProbation: 100 });
+  await p.line((l) => l.event === 'started', 'the control started');
+  const before = workerPids(p);
+  p.child.kill('SIGHUP');
+  await p.line((l) => l.event === 'restart', 'the restart finished');
+  expect(before.filter(isAlive)).toEqual([]);
+  expect(workerPids(p)).toHaveLength(4);
+});
+
+test('give-up exits 1 with every worker stopped', async () => {
+  const p = await runPrimary({ exec: app('crash-at-start.cjs'), size: 2, maxRestarts: 2, throttleDelay: 50 });
+  expect(await p.exited).toEqual({ code: 1, signal: null });
+  expect(p.lines.some((l) => l.event === 'giveup')).toBe(true);
+  expect(workerPids(p).filter(isAlive)).toEqual([]);
+});
