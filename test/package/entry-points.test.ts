@@ -1,0 +1,43 @@
+/**
+ * The package as npm would install it: `npm pack`, installed into an empty folder, loads
+ * its ESM and CJS entry points and the `./worker` subpath, with types for each.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+let folder: string;
+
+beforeAll(() => {
+  folder = mkdtempSync(join(tmpdir(), 'clusterchart-pack-'));
+  execFileSync('npm', ['pack', '--pack-destination', folder, '--silent'], { cwd: root, stdio: 'pipe' });
+  const tarball = readdirSync(folder).find((f) => f.endsWith('.tgz'))!;
+  writeFileSync(join(folder, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  execFileSync('npm', ['install', join(folder, tarball), '--prefer-offline', '--no-audit', '--no-fund', '--silent'], { cwd: folder, stdio: 'pipe' });
+}, 120_000);
+
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+const node = (args: string[]) => execFileSync(process.execPath, args, { cwd: folder, encoding: 'utf8' }).trim();
+
+test('the ESM entry point loads', () => {
+  expect(node(['--input-type=module', '-e', "import * as cc from 'clusterchart'; console.log(typeof cc.createControl, typeof cc.controlMachine)"])).toBe('function object');
+});
+
+test('the CJS entry point loads', () => {
+  expect(node(['-e', "const cc = require('clusterchart'); console.log(typeof cc.createControl, typeof cc.workerMachine)"])).toBe('function object');
+});
+
+test('the ./worker subpath loads from ESM and CJS, and ready() is harmless outside a cluster', () => {
+  expect(node(['--input-type=module', '-e', "import { ready } from 'clusterchart/worker'; ready(); console.log(typeof ready)"])).toBe('function');
+  expect(node(['-e', "const { ready } = require('clusterchart/worker'); ready(); console.log(typeof ready)"])).toBe('function');
+});
+
+test('types ship for every entry point', () => {
+  const dist = readdirSync(join(folder, 'node_modules', 'clusterchart', 'dist'));
+  expect(dist).toEqual(expect.arrayContaining(['index.d.ts', 'index.d.cts', 'worker.d.ts', 'worker.d.cts']));
+});
