@@ -132,7 +132,7 @@ export function dotted(value: unknown): string {
 export function createControl(options: ControlOptions = {}): Control {
   const settings = normalizeSettings(options, availableParallelism());
   const clock = options.clock ?? systemClock;
-  const port = options.port ?? createNodeClusterPort(options);
+  const port = options.port ?? createNodeClusterPort(options, (error) => reportError(error));
   const listeners = new Map<ControlEventType, Set<(event: never) => void>>();
   const lastState = new Map<string, string>();
   let startTime: number | null = null;

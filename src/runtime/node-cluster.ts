@@ -22,7 +22,11 @@ export function agentPath(): string {
   return candidates.find((path) => existsSync(path)) ?? candidates[0]!;
 }
 
-export function createNodeClusterPort(options: ControlOptions): ClusterPort {
+/**
+ * `onError` receives what goes wrong while carrying out an effect (a signal refused with
+ * EPERM, a failed fork): effects never throw into the machines.
+ */
+export function createNodeClusterPort(options: ControlOptions, onError: (error: Error) => void = () => {}): ClusterPort {
   if (!cluster.isPrimary) throw createError('CC_ERR_CONTROL_NOT_PRIMARY');
   if (claimed) throw createError('CC_ERR_CONTROL_EXISTS');
   claimed = true;
@@ -85,32 +89,48 @@ export function createNodeClusterPort(options: ControlOptions): ClusterPort {
   for (const [event, handler] of Object.entries(handlers)) cluster.on(event, handler as (...args: unknown[]) => void);
 
   const pidOf = (id: number) => workers.get(id)?.process.pid;
+  const guarded =
+    <A extends unknown[]>(fn: (...args: A) => void) =>
+    (...args: A) => {
+      try {
+        fn(...args);
+      } catch (error) {
+        onError(error instanceof Error ? error : new Error(String(error)));
+      }
+    };
+
+  // Workers the app forked before this control existed are adopted too.
+  queueMicrotask(() => {
+    for (const worker of Object.values(cluster.workers ?? {})) {
+      if (worker !== undefined && idOf(worker) === undefined) handlers.fork(worker);
+    }
+  });
 
   return {
-    fork({ id, slot }) {
+    fork: guarded(({ id, slot }) => {
       const worker = cluster.fork(envFor(slot, id));
       workers.set(id, worker);
       ids.set(worker.id, id);
       // Errors of the child process (e.g. a failed send) must never become unhandled throws.
-      worker.on('error', () => {});
-    },
+      worker.on('error', onError);
+    }),
     adopt(handle, id) {
       const worker = cluster.workers?.[handle];
       if (worker === undefined) return;
       workers.set(id, worker);
       ids.set(handle, id);
-      worker.on('error', () => {});
+      worker.on('error', onError);
     },
-    disconnect(id) {
+    disconnect: guarded((id: number) => {
       const worker = workers.get(id);
       if (worker === undefined || !worker.isConnected()) return;
       worker.send({ clusterchart: 'shutdown' }, () => {});
       worker.disconnect();
-    },
-    signal(id, signal) {
+    }),
+    signal: guarded((id: number, signal: NodeJS.Signals) => {
       const pid = pidOf(id);
       if (pid !== undefined) killTree(pid, signal);
-    },
+    }),
     send(id, message) {
       const worker = workers.get(id);
       if (worker?.isConnected()) worker.send(message as never, () => {});
@@ -137,7 +157,7 @@ export function createNodeClusterPort(options: ControlOptions): ClusterPort {
     killAll() {
       for (const worker of Object.values(cluster.workers ?? {})) {
         const pid = worker?.process.pid;
-        if (pid !== undefined) killTree(pid, 'SIGKILL');
+        if (pid !== undefined) guarded(killTree)(pid, 'SIGKILL');
       }
     },
     close() {

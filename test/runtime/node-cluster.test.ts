@@ -20,7 +20,7 @@ async function supervise(options: ControlOptions & { app: string }, env: Record<
   return { control, port };
 }
 
-const workerByPid = (pid: number) => Object.values(cluster.workers ?? {}).find((w) => w?.process.pid === pid);
+const workerByPid = (pid: number): import('node:cluster').Worker | undefined => Object.values(cluster.workers ?? {}).find((w) => w?.process.pid === pid);
 
 afterEach(async () => {
   if (control !== undefined) {
@@ -34,10 +34,10 @@ afterEach(async () => {
 
 describe('size is restored after each kind of death', () => {
   test.each([
-    ['SIGKILL', (pid: number) => process.kill(pid, 'SIGKILL'), { code: null, signal: 'SIGKILL' }],
-    ['exit(1)', (pid: number) => workerByPid(pid)!.send({ exit: 1 }), { code: 1, signal: null }],
-    ['exit(0)', (pid: number) => workerByPid(pid)!.send({ exit: 0 }), { code: 0, signal: null }],
-    ['an unrequested disconnect', (pid: number) => workerByPid(pid)!.send({ disconnect: true }), { code: 0 }],
+    ['SIGKILL', (pid: number): void => void process.kill(pid, 'SIGKILL'), { code: null, signal: 'SIGKILL' }],
+    ['exit(1)', (pid: number): void => void workerByPid(pid)!.send({ exit: 1 }), { code: 1, signal: null }],
+    ['exit(0)', (pid: number): void => void workerByPid(pid)!.send({ exit: 0 }), { code: 0, signal: null }],
+    ['an unrequested disconnect', (pid: number): void => void workerByPid(pid)!.send({ disconnect: true }), { code: 0 }],
   ] as const)('%s', async (_, kill, expected) => {
     const { control } = await supervise({ app: 'exit-when-told.cjs', size: 2, minRestartAge: 0 });
     await control.start();
@@ -190,4 +190,26 @@ test('status answers within 100 ms when workers have no agent', async () => {
 test('a second control in one process is refused with a code', async () => {
   await supervise({ app: 'http-plain.cjs', size: 1 });
   expect(() => createControl({ exec: app('http-plain.cjs'), signals: false })).toThrow(expect.objectContaining({ code: 'CC_ERR_CONTROL_EXISTS' }));
+});
+
+test('workers the app forks itself, before or after the control exists, are adopted, counted and restarted', async () => {
+  const port = await freePort();
+  cluster.setupPrimary({ exec: app('http-plain.cjs') });
+  const early = cluster.fork({ PORT: String(port) });
+  pids.add(early.process.pid!);
+  control = createControl({ exec: app('http-plain.cjs'), signals: false, env: { PORT: String(port) } });
+  control.on('fork', (e) => e.worker.pid !== null && pids.add(e.worker.pid));
+  await control.start();
+  const late = cluster.fork({ PORT: String(port) });
+  pids.add(late.process.pid!);
+  await until(() => control!.actor.getSnapshot().context.nextId === 3, 'the late fork is adopted', { on: [[control as never, 'fork']] });
+  const adopted = await control.status();
+  expect(adopted.workers.map((w) => w.pid).sort()).toEqual([early.process.pid, late.process.pid].sort());
+  // No size set: the live count (2) is kept through a rolling restart.
+  await until(() => adopted.workers.length === 2, 'two adopted');
+  await control.restart();
+  const after = await control.status();
+  expect(after.workers).toHaveLength(2);
+  expect(after.workers.every((w) => w.generation === 2 && w.state === 'online.ready')).toBe(true);
+  expect(isAlive(early.process.pid!) || isAlive(late.process.pid!)).toBe(false);
 });
