@@ -213,3 +213,13 @@ test('workers the app forks itself, before or after the control exists, are adop
   expect(after.workers.every((w) => w.generation === 2 && w.state === 'online.ready')).toBe(true);
   expect(isAlive(early.process.pid!) || isAlive(late.process.pid!)).toBe(false);
 });
+
+test("readyOn 'message': a worker is ready when it calls ready() from clusterchart/worker, not when it listens", async () => {
+  const { control } = await supervise({ app: 'ready-message.cjs', size: 1, readyOn: 'message' }, { READY_AFTER: '300' });
+  const order: string[] = [];
+  control.on('listening', () => order.push('listening'));
+  control.on('message', () => order.push('message'));
+  control.on('ready', () => order.push('ready'));
+  await control.start();
+  expect(order).toEqual(['listening', 'message', 'ready']);
+});
