@@ -4,7 +4,7 @@
  * one step toward the target (see reconcile.ts). Effects are the workers' named actions and
  * `adopt`; public events leave through `emit`; time passes only through named delays.
  */
-import { type ActorRefFrom, assign, emit, enqueueActions, raise, setup, stateIn, stopChild } from 'xstate';
+import { type ActorRefFrom, assign, emit, enqueueActions, not, raise, setup, stateIn } from 'xstate';
 import type { SupervisionSettings } from '../options.js';
 import { type ReconcilePlan, type RolloutStep, type WorkerView, freeSlots, reconcile } from './reconcile.js';
 import type { WorkerStatus } from './reconcile.js';
@@ -169,6 +169,15 @@ function timeoutsOf(settings: SupervisionSettings): Pick<WorkerInput, 'readyOn' 
 
 /** `stateIn` for `check()` inside the setup's own actions (its guard type is not inferred there). */
 const within = (stateId: string) => stateIn(stateId) as never;
+
+/** Binds a foreign fork's port handle to the next id (the `adopt` effect). */
+const adoptAction = {
+  type: 'adopt',
+  params: ({ context, event }: { context: ControlContext; event: ControlEvent }) => ({
+    handle: (event as { handle: number }).handle,
+    id: context.nextId,
+  }),
+} as const;
 
 export const controlMachine = setup({
   types: {
@@ -351,7 +360,7 @@ export const controlMachine = setup({
     'cluster.fork': [
       {
         guard: 'isForeignFork',
-        actions: [{ type: 'adopt', params: ({ context, event }) => ({ handle: (event as { handle: number }).handle, id: context.nextId }) }, 'adoptForeign'],
+        actions: [adoptAction, 'adoptForeign'],
       },
       { actions: 'routeFact' },
     ],
@@ -395,7 +404,7 @@ export const controlMachine = setup({
         'cluster.fork': [
           {
             guard: 'isForeignFork',
-            actions: [{ type: 'adopt', params: ({ context, event }) => ({ handle: (event as { handle: number }).handle, id: context.nextId }) }, 'adoptForeign', 'reconcileNext'],
+            actions: [adoptAction, 'adoptForeign', 'reconcileNext'],
           },
           { actions: ['routeFact', 'reconcileNext'] },
         ],
@@ -420,7 +429,7 @@ export const controlMachine = setup({
         size: {
           initial: 'resizing',
           states: {
-            steady: { always: { guard: ({ context }) => !isAtSize(context), target: 'resizing' } },
+            steady: { always: { guard: not('atSize'), target: 'resizing' } },
             resizing: {
               always: {
                 guard: 'atSize',
@@ -463,7 +472,8 @@ export const controlMachine = setup({
                 'control.restart': {
                   target: '.canary',
                   reenter: true,
-                  actions: [assign({ generation: ({ context }) => context.generation + 1 }), 'reconcileNext'],
+                  // (canary's entry reconciles)
+                  actions: assign({ generation: ({ context }) => context.generation + 1 }),
                 },
               },
               states: {
@@ -540,7 +550,7 @@ export const controlMachine = setup({
         'cluster.fork': [
           {
             guard: 'isForeignFork',
-            actions: [{ type: 'adopt', params: ({ context, event }) => ({ handle: (event as { handle: number }).handle, id: context.nextId }) }, 'adoptForeign', 'stopAll'],
+            actions: [adoptAction, 'adoptForeign', 'stopAll'],
           },
           { actions: 'routeFact' },
         ],
