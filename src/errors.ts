@@ -11,9 +11,40 @@ export const errorCodes = {
   CC_ERR_CONTROL_GAVE_UP: 'The control gave up: {exits} unexpected exits within {window} ms (maxRestarts {maxRestarts}).',
   CC_ERR_CONTROL_NOT_RUNNING: 'The control is {state}; {what} needs it running.',
   CC_ERR_WORKER_UNKNOWN: 'No worker with id {id}.',
+  CC_ERR_SERVER_IN_USE: 'Another control is listening on {path}; stop it or pass another --control path.',
+  CC_ERR_SERVER_PATH_TAKEN: '{path} exists and is not a socket; refusing to replace it.',
+  CC_ERR_SERVER_PATH_TOO_LONG: 'The socket path {path} is {length} bytes; UNIX socket paths must be at most {max} bytes.',
+  CC_ERR_SERVER_LISTEN: 'Cannot listen on {path}: {reason}.',
+  CC_ERR_SERVER_LINE_TOO_LONG: 'A request line exceeded {limit} bytes; it was discarded.',
+  CC_ERR_SERVER_BAD_JSON: 'A request line is not valid JSON: {reason}.',
+  CC_ERR_SERVER_BAD_REQUEST: 'A request must be {shape}: {reason}.',
+  CC_ERR_SERVER_UNKNOWN_COMMAND: 'Unknown command {cmd}; known commands: {known}.',
+  CC_ERR_SERVER_BAD_ARGS: 'Invalid arguments for {cmd}: {reason}.',
+  CC_ERR_SERVER_BUSY: 'Too many requests in flight on this connection (limit {limit}); wait for replies first.',
+  CC_ERR_SERVER_CLOSING: 'The control server is closing; {cmd} was not run.',
+  CC_ERR_SERVER_INTERNAL: 'The command {cmd} failed unexpectedly: {reason}.',
+  CC_ERR_CLI_UNKNOWN_COMMAND: 'Unknown command {command}; run `clusterchart --help` for the list.',
+  CC_ERR_CLI_UNKNOWN_OPTION: 'Unknown option {option} for `clusterchart {command}`; run `clusterchart {command} --help`.',
+  CC_ERR_CLI_MISSING_VALUE: 'Option {option} needs a value ({value}).',
+  CC_ERR_CLI_BAD_ARGUMENT: 'Invalid argument for `clusterchart {command}`: {reason}.',
+  CC_ERR_CLI_SCRIPT_NOT_FOUND: 'Cannot find the script {script} (resolved to {path}).',
+  CC_ERR_CLI_UNREACHABLE: 'No control is reachable at {path} ({reason}); is `clusterchart run` running with --control {path}?',
+  CC_ERR_CLI_CONNECTION_LOST: 'The control at {path} closed the connection before {what} finished.',
+  CC_ERR_CLI_PROTOCOL: 'The control at {path} sent an invalid reply: {reason}.',
+  CC_ERR_CLI_UNAVAILABLE: '{feature} is not available in this build of clusterchart.',
+  CC_ERR_CONFIG_READ: 'Cannot read the configuration {source}: {reason}.',
+  CC_ERR_CONFIG_INVALID: 'The configuration {source} is invalid: {reason}.',
+  CC_ERR_CONFIG_UNKNOWN_KEY: 'Unknown option {key} in {source}; known options: {known}.',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof errorCodes;
+
+/** Warnings (process.emitWarning); like error codes, never reused. */
+export const warningCodes = {
+  CC_WRN_001: 'The orphan watchdog thread of the worker agent could not start; this worker will not die with a blocked main thread if its control dies.',
+} as const satisfies Record<string, string>;
+
+export type WarningCode = keyof typeof warningCodes;
 
 /** The one error class of clusterchart: a stable code, a readable message, an optional cause. */
 export class ClusterchartError extends Error {

@@ -17,7 +17,7 @@ import cluster from 'node:cluster';
 import type { Server as HttpServer, ServerResponse } from 'node:http';
 import net from 'node:net';
 import { Worker, isMainThread } from 'node:worker_threads';
-import { type AgentMessage, type StatsRequest, isAgentMessage } from './agent-protocol.js';
+import { type AgentMessage, isAgentMessage } from './agent-protocol.js';
 import { descendantsOf } from './process-tree.js';
 
 export type { AgentMessage, ReadyMessage, ShutdownMessage, StatsReply, StatsRequest } from './agent-protocol.js';
@@ -55,10 +55,7 @@ function installAgent(): WorkerAgent | undefined {
   return registry[AGENT_KEY];
 }
 
-type Phase = 'serving' | 'draining';
-
 function createWorkerAgent(): WorkerAgent {
-  let phase: Phase = 'serving';
   let exitTimer: NodeJS.Timeout | undefined;
   const servers = createServerRegistry(() => exitWhenDone());
 
@@ -79,8 +76,6 @@ function createWorkerAgent(): WorkerAgent {
       );
     },
     shutdown: () => {
-      if (phase === 'draining') return;
-      phase = 'draining';
       servers.drain();
       exitWhenDone();
     },
@@ -93,8 +88,12 @@ function createWorkerAgent(): WorkerAgent {
   };
 
   const onDisconnect = () => {
-    // Asked to go (shutdown, or a plain worker.disconnect()): finish draining first.
-    if (phase === 'draining' || cluster.worker?.exitedAfterDisconnect === true) return exitWhenDone();
+    // Asked to go (shutdown, or a plain worker.disconnect() whose close() of the servers
+    // came without our grace): finish draining whatever is left, then exit.
+    if (servers.draining() || cluster.worker?.exitedAfterDisconnect === true) {
+      servers.drain();
+      return exitWhenDone();
+    }
     // The control is gone. Node's cluster itself calls process.exit(0) here before us; this
     // is the same, for the day it does not. The exit hook takes the children along.
     process.exit(0);
@@ -110,10 +109,7 @@ function createWorkerAgent(): WorkerAgent {
     process.kill(process.pid, 'SIGTERM');
   };
 
-  wrapListen((server) => {
-    servers.add(server);
-    if (phase === 'draining') servers.drain();
-  });
+  wrapListen((server) => servers.add(server));
   process.on('message', onMessage);
   process.on('disconnect', onDisconnect);
   process.on('SIGTERM', onTerminate);
@@ -167,8 +163,12 @@ function wrapListen(onListen: (server: net.Server) => void): void {
 
 interface ServerRegistry {
   add(server: net.Server): void;
-  /** Stops every server from accepting and closes its connections as they become idle. */
+  /**
+   * Stops every server from accepting and closes its connections as they become idle; from
+   * then on, a server that starts listening is closed at once.
+   */
   drain(): void;
+  draining(): boolean;
   /** Sum of `getConnections()` over the servers. */
   connections(): Promise<number>;
   /** Servers listening or still closing (a closing server keeps its connections). */
@@ -179,9 +179,17 @@ interface ServerRegistry {
 function createServerRegistry(onEmpty: () => void): ServerRegistry {
   const servers = new Set<net.Server>();
   const drainers = new WeakMap<net.Server, () => void>();
+  let draining = false;
 
   const watch = (server: net.Server) => {
-    drainers.set(server, isHttpServer(server) ? watchHttpServer(server) : () => server.close());
+    const drain = isHttpServer(server) ? watchHttpServer(server) : () => server.close();
+    drainers.set(server, drain);
+    // A listen still pending when draining began (a cluster worker asks the primary for
+    // the handle) completes later: that server, too, must not accept.
+    server.on('listening', () => {
+      servers.add(server);
+      if (draining) drain();
+    });
     server.on('close', () => {
       servers.delete(server);
       if (servers.size === 0) onEmpty();
@@ -194,8 +202,11 @@ function createServerRegistry(onEmpty: () => void): ServerRegistry {
       servers.add(server);
     },
     drain() {
+      draining = true;
+      // close() also settles a server whose listen failed: it emits 'close' at once.
       for (const server of servers) drainers.get(server)?.();
     },
+    draining: () => draining,
     async connections() {
       const counts = await Promise.all([...servers].map(connectionsOf));
       return counts.reduce((sum, count) => sum + count, 0);
@@ -286,8 +297,8 @@ function watchHttpServer(server: HttpServer): () => void {
         closeWhenIdle(socket, state);
       }
     }
-    // Also for a server that (re)started listening while draining.
-    if (server.listening) server.close();
+    // Every time: drain() runs again for a server that (re)starts listening while draining.
+    server.close();
   };
 }
 
@@ -306,13 +317,24 @@ function startWatchdog(pid: number, ppid: number): void {
       eval: true,
       workerData: { pid, ppid, intervalMs: WATCHDOG_INTERVAL_MS },
       // Not the worker's preload (this agent) nor its flags: the thread needs neither.
+      // No resourceLimits: a heap small enough to save memory fails the thread at boot.
       execArgv: [],
     });
     watchdog.unref();
-    watchdog.on('error', () => {});
-  } catch {
-    // No threads (e.g. a resource limit): the worker keeps Node's own disconnect handling.
+    watchdog.on('error', warnNoWatchdog);
+  } catch (error) {
+    // No threads (a resource limit, the permission model): Node's own disconnect handling
+    // still covers a worker whose main thread is free.
+    warnNoWatchdog(error);
   }
+}
+
+/** Code of the warning that the worker runs without its orphan watchdog. */
+const WATCHDOG_WARNING = 'CC_WRN_001';
+
+function warnNoWatchdog(cause: unknown): void {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  process.emitWarning(`clusterchart: the orphan watchdog is not running (${reason})`, { code: WATCHDOG_WARNING });
 }
 
 /**
