@@ -52,3 +52,24 @@ export {
 } from './runtime/simulated-cluster.js';
 export { defaultSettings, normalizeSettings, type ReadyOn, type SettingsInput, type SupervisionSettings } from './options.js';
 export { ClusterchartError, errorCodes, type ErrorCode } from './errors.js';
+export {
+  createDashboard,
+  createMetrics,
+  livenessOf,
+  readinessOf,
+  type Dashboard,
+  type DashboardOptions,
+  type Liveness,
+  type Metrics,
+  type MetricsOptions,
+  type Readiness,
+} from './inspect/index.js';
+export {
+  createDiagram,
+  diagramFormats,
+  diagramMachines,
+  diagramNames,
+  type DiagramFormat,
+  type DiagramName,
+  type DiagramOptions,
+} from './diagrams/index.js';

@@ -1,0 +1,35 @@
+/**
+ * `createDiagram()`: one machine, one format. Mermaid and DOT are plain text made from the
+ * machine's definition; SVG is the DOT laid out by Graphviz.
+ */
+import type { AnyStateMachine } from 'xstate';
+import { createError } from '../errors.js';
+import { readChart } from './read-chart.js';
+import { renderSvg } from './render-svg.js';
+import { type DotOptions, toDot } from './to-dot.js';
+import { toMermaid } from './to-mermaid.js';
+
+export const diagramFormats = ['mermaid', 'dot', 'svg'] as const;
+export type DiagramFormat = (typeof diagramFormats)[number];
+
+export interface DiagramOptions extends DotOptions {
+  format: DiagramFormat;
+}
+
+/** The diagram of a machine as text: Mermaid `stateDiagram-v2`, Graphviz DOT or SVG. */
+export async function createDiagram(machine: AnyStateMachine, options: DiagramOptions): Promise<string> {
+  const chart = readChart(machine);
+  switch (options.format) {
+    case 'mermaid':
+      return toMermaid(chart);
+    case 'dot':
+      return toDot(chart, options);
+    case 'svg':
+      return renderSvg(toDot(chart, options));
+    default:
+      throw createError('CC_ERR_OPTION_INVALID', {
+        option: 'format',
+        reason: `expected one of ${diagramFormats.join(', ')}, got ${String((options as { format: unknown }).format)}`,
+      });
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * DOT → SVG with Graphviz compiled to WebAssembly (`@viz-js/viz`): no system package, the
+ * same output on every machine. The WebAssembly instance is made once, on first use.
+ */
+import { type RenderError, instance } from '@viz-js/viz';
+import { createError } from '../errors.js';
+
+type Viz = Awaited<ReturnType<typeof instance>>;
+
+let viz: Promise<Viz> | undefined;
+
+/** Renders DOT to an SVG document; throws `CC_ERR_OPTION_INVALID` when Graphviz cannot. */
+export async function renderSvg(dot: string): Promise<string> {
+  viz ??= instance();
+  const result = (await viz).render(dot, { format: 'svg' });
+  if (result.status === 'failure') {
+    throw createError('CC_ERR_OPTION_INVALID', { option: 'dot', reason: messages(result.errors) });
+  }
+  return result.output;
+}
+
+/** Graphviz's warnings for DOT that still renders (the committed charts have none). */
+export async function dotWarnings(dot: string): Promise<string[]> {
+  viz ??= instance();
+  return (await viz).render(dot, { format: 'svg' }).errors.map((e) => e.message.trim());
+}
+
+const messages = (errors: RenderError[]) => errors.map((e) => e.message.trim()).join('; ') || 'Graphviz failed';

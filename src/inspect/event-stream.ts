@@ -1,0 +1,132 @@
+/**
+ * The dashboard's live feed, as Server-Sent Events. Each client gets:
+ * - `transition` and `event` messages the moment the control emits them (synchronously, in
+ *   the listener: no timer between a worker's transition and the bytes on the socket);
+ * - `status` messages (the whole `control.status()`), refreshed after every burst of events
+ *   and sampled every `sampleInterval` ms for uptime and memory.
+ * Every message carries `seq`, the number of events sent so far; a status carries the `seq`
+ * at the instant it was read, so a page can drop a status older than a transition it has
+ * already applied (a fresh one is always on its way).
+ */
+import type { ServerResponse } from 'node:http';
+import type { Control, ControlEventMap, ControlEventType, ControlStatus } from '../runtime/create-control.js';
+
+export interface EventStreamOptions {
+  /** ms between status samples while a client is connected. Default 2000. */
+  sampleInterval?: number;
+}
+
+export interface EventStream {
+  /** Starts streaming to a GET response: headers, then the current status, then live messages. */
+  attach(res: ServerResponse): void;
+  /** Connected clients. */
+  size(): number;
+  /** Ends every response and stops following the control. */
+  close(): void;
+}
+
+/** Everything the page shows in its log, besides `transition`. */
+const followed = [
+  'start', 'stop', 'stopped', 'setSize', 'resize', 'fork', 'online', 'ready', 'disconnect', 'exit',
+  'startRestart', 'restart', 'shutdown', 'terminate', 'kill', 'danger', 'safe', 'giveup', 'error',
+] as const satisfies readonly ControlEventType[];
+
+export function createEventStream(control: Control, options: EventStreamOptions = {}): EventStream {
+  const sampleInterval = options.sampleInterval ?? 2000;
+  const clients = new Set<ServerResponse>();
+  let seq = 0;
+  let refreshing = false;
+  let again = false;
+  let closed = false;
+  let sampler: NodeJS.Timeout | undefined;
+
+  const write = (res: ServerResponse, type: string, data: unknown) => res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+  const broadcast = (type: string, data: unknown) => {
+    for (const res of clients) write(res, type, data);
+  };
+
+  const readStatus = async (): Promise<{ seq: number; status: ControlStatus } | null> => {
+    const at = seq;
+    try {
+      return { seq: at, status: await control.status() };
+    } catch {
+      return null;
+    }
+  };
+  /** One status read at a time; events during a read ask for one more. */
+  const refresh = () => {
+    if (closed || clients.size === 0) return;
+    if (refreshing) {
+      again = true;
+      return;
+    }
+    refreshing = true;
+    // After the current step: the machine has settled when its listeners are called.
+    setImmediate(async () => {
+      const result = await readStatus();
+      refreshing = false;
+      if (result !== null && !closed) broadcast('status', result);
+      if (again) {
+        again = false;
+        refresh();
+      }
+    });
+  };
+
+  const onTransition = ({ worker, from, to }: ControlEventMap['transition']) => {
+    seq += 1;
+    broadcast('transition', { seq, worker, from, to });
+    refresh();
+  };
+  const onEvent = (event: ControlEventMap[(typeof followed)[number]]) => {
+    seq += 1;
+    const data = event.type === 'error' ? { type: 'error', error: describe(event.error) } : event;
+    broadcast('event', { seq, ...data });
+    refresh();
+  };
+  control.on('transition', onTransition);
+  for (const type of followed) control.on(type, onEvent);
+
+  const stopSampling = () => {
+    clearInterval(sampler);
+    sampler = undefined;
+  };
+
+  return {
+    attach(res) {
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write('retry: 1000\n\n');
+      clients.add(res);
+      res.on('close', () => {
+        clients.delete(res);
+        if (clients.size === 0) stopSampling();
+      });
+      void readStatus().then((result) => {
+        if (result !== null && clients.has(res)) write(res, 'status', result);
+      });
+      if (sampler === undefined && sampleInterval > 0) {
+        sampler = setInterval(refresh, sampleInterval);
+        sampler.unref();
+      }
+    },
+    size: () => clients.size,
+    close() {
+      closed = true;
+      stopSampling();
+      control.off('transition', onTransition);
+      for (const type of followed) control.off(type, onEvent);
+      for (const res of clients) res.end();
+      clients.clear();
+    },
+  };
+}
+
+function describe(error: Error): { message: string; code?: string } {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? { message: error.message, code } : { message: error.message };
+}
