@@ -73,3 +73,10 @@ export {
   type DiagramName,
   type DiagramOptions,
 } from './diagrams/index.js';
+export {
+  createControlServer,
+  defaultControlPath,
+  type ControlServer,
+  type ControlServerOptions,
+} from './server/control-server.js';
+export { createControlClient, type ControlClient, type RequestHandlers } from './server/control-client.js';

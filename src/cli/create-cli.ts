@@ -1,0 +1,283 @@
+/**
+ * `createCli()`: the `clusterchart` command as a factory. Each command parses its
+ * arguments (`parseArgv`), calls a library factory (`createControl`, `createControlServer`,
+ * `createControlClient`, `createDiagram`) and turns the error `code` into an exit status
+ * (`exit-status.ts`). A user's mistake prints one line, never a stack trace.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { InspectionEvent } from 'xstate';
+import packageJson from '../../package.json' with { type: 'json' };
+import { createError } from '../errors.js';
+import { type Control, type ControlEventMap, createControl } from '../runtime/create-control.js';
+import { type ControlClient, createControlClient } from '../server/control-client.js';
+import { createControlServer } from '../server/control-server.js';
+import type { WireEvent } from '../server/protocol.js';
+import { type ConfigSources, type RunConfig, resolveControlPath, resolveRunConfig } from './config.js';
+import { exitStatus, exitStatusOf } from './exit-status.js';
+import { formatDuration, formatEvent, formatIds, formatProgress, formatRestart, formatSize, formatStatus } from './format.js';
+import { renderHelp } from './help.js';
+import { type Invocation, parseArgv } from './parse-argv.js';
+
+export const version: string = packageJson.version;
+
+export interface CliIo {
+  /** Writes text to standard output (the text carries its own newlines). */
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Working directory for the script, package.json and clusterchart.config.json. */
+  cwd?: string;
+  /** Environment for `CLUSTERCHART_*`; default `process.env` (read by config.ts only). */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface Cli {
+  /** Runs one invocation; resolves with the exit status. */
+  run(argv: readonly string[]): Promise<number>;
+}
+
+type RemoteInvocation = Extract<Invocation, { json: boolean }>;
+/** The invocation of one remote command (`add` and `remove` share a shape). */
+type RemoteOf<C extends RemoteInvocation['command']> = RemoteInvocation extends infer I ? (I extends { command: infer K } ? (C extends K ? I : never) : never) : never;
+type Out = { line(text: string): void; json(value: unknown): void; err(text: string): void };
+
+export function createCli(io: CliIo): Cli {
+  const cwd = io.cwd ?? process.cwd();
+  const sources: ConfigSources = { cwd, ...(io.env === undefined ? {} : { env: io.env }) };
+  const out: Out = {
+    line: (text) => io.stdout(`${text}\n`),
+    json: (value) => io.stdout(`${JSON.stringify(value)}\n`),
+    err: (text) => io.stderr(`${text}\n`),
+  };
+
+  /** The commands that need no running control, in a lookup table. */
+  const localHandlers: { [C in Exclude<Invocation['command'], RemoteInvocation['command']>]: (inv: Extract<Invocation, { command: C }>) => Promise<number> } = {
+    help: async (inv) => {
+      io.stdout(renderHelp(inv.topic, version));
+      return exitStatus.ok;
+    },
+    version: async () => {
+      out.line(version);
+      return exitStatus.ok;
+    },
+    run: (inv) => runCommand(inv),
+    diagram: (inv) => diagramCommand(inv),
+  };
+
+  /** What each command that talks to a running control does, in a lookup table. */
+  const remoteHandlers: { [C in RemoteInvocation['command']]: (client: ControlClient, inv: RemoteOf<C>) => Promise<number> } = {
+    async status(client, inv) {
+      const status = await client.request('status');
+      if (inv.json) out.json(status);
+      else out.line(formatStatus(status, Date.now()));
+      return exitStatus.ok;
+    },
+    async restart(client, inv) {
+      const onProgress = (progress: { replaced: number; total: number }) => (inv.json ? out.json({ progress }) : out.line(formatProgress(progress)));
+      const result = await client.request('restart', { wait: inv.wait }, { onProgress });
+      if (inv.json) out.json(result);
+      else out.line(formatRestart(result));
+      return exitStatus.ok;
+    },
+    async 'set-size'(client, inv) {
+      const result = await client.request('set-size', { size: inv.size, wait: inv.wait });
+      if (inv.json) out.json(result);
+      else out.line(formatSize(result));
+      return exitStatus.ok;
+    },
+    async add(client, inv) {
+      const result = await client.request('add', { n: inv.n, wait: inv.wait });
+      if (inv.json) out.json(result);
+      else out.line(formatSize(result));
+      return exitStatus.ok;
+    },
+    async remove(client, inv) {
+      const result = await client.request('remove', { n: inv.n, wait: inv.wait });
+      if (inv.json) out.json(result);
+      else out.line(formatSize(result));
+      return exitStatus.ok;
+    },
+    async shutdown(client, inv) {
+      const result = await client.request('shutdown', { ids: inv.ids });
+      if (inv.json) out.json(result);
+      else out.line(formatIds('shut down', result.ids));
+      return exitStatus.ok;
+    },
+    async terminate(client, inv) {
+      const result = await client.request('terminate', { ids: inv.ids });
+      if (inv.json) out.json(result);
+      else out.line(formatIds('terminated', result.ids));
+      return exitStatus.ok;
+    },
+    async stop(client, inv) {
+      const result = await client.request('stop', { force: inv.force });
+      if (inv.json) out.json(result);
+      else out.line(result.force ? 'stopped (forced)' : 'stopped');
+      return exitStatus.ok;
+    },
+    async events(client, inv) {
+      let stopped = false;
+      const onEvent = (event: WireEvent) => {
+        if (event.type === 'stopped') stopped = true;
+        if (inv.json) return out.json(event);
+        const text = formatEvent(event);
+        if (text !== null) out.line(text);
+      };
+      await client.request('events', {}, { onEvent });
+      out.err(`clusterchart: following ${client.path} (Ctrl-C to end)`);
+      await client.closed;
+      // The control went away: normal after it stopped, otherwise it is no longer reachable.
+      if (stopped) return exitStatus.ok;
+      throw createError('CC_ERR_CLI_CONNECTION_LOST', { path: client.path, what: 'events' });
+    },
+  };
+
+  return {
+    async run(argv) {
+      let invocation: Invocation | undefined;
+      try {
+        invocation = parseArgv(argv);
+        return await execute(invocation);
+      } catch (error) {
+        const code = (error as { code?: unknown } | null)?.code;
+        if (typeof code === 'string' && code.startsWith('CC_')) {
+          out.err(`clusterchart: ${(error as Error).message} [${code}]`);
+          if (invocation !== undefined && 'json' in invocation && invocation.json) {
+            out.json({ ok: false, error: { code, message: (error as Error).message } });
+          }
+          return exitStatusOf(error);
+        }
+        out.err(`clusterchart: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        return exitStatus.failed;
+      }
+    },
+  };
+
+  async function execute(invocation: Invocation): Promise<number> {
+    const local = localHandlers[invocation.command as keyof typeof localHandlers] as ((inv: Invocation) => Promise<number>) | undefined;
+    return local === undefined ? remoteCommand(invocation as RemoteInvocation) : local(invocation);
+  }
+
+  async function diagramCommand(invocation: Extract<Invocation, { command: 'diagram' }>): Promise<number> {
+    const { createDiagram, diagramMachines } = await import('../diagrams/index.js');
+    const { machine, dot } = diagramMachines[invocation.machine];
+    const text = await createDiagram(machine, { format: invocation.format, ...dot });
+    io.stdout(text.endsWith('\n') ? text : `${text}\n`);
+    return exitStatus.ok;
+  }
+
+  async function remoteCommand(invocation: RemoteInvocation): Promise<number> {
+    const path = resolveControlPath(invocation.control, sources);
+    const client = await createControlClient({ path });
+    try {
+      return await remoteHandlers[invocation.command](client, invocation as never);
+    } finally {
+      client.close();
+    }
+  }
+
+  async function runCommand(invocation: Extract<Invocation, { command: 'run' }>): Promise<number> {
+    const config = resolveRunConfig(invocation.flags, sources);
+    const script = resolve(cwd, invocation.script);
+    if (!existsSync(script) || !statSync(script).isFile()) {
+      throw createError('CC_ERR_CLI_SCRIPT_NOT_FOUND', { script: invocation.script, path: script });
+    }
+    const control = createControl({
+      ...config.settings,
+      exec: script,
+      args: invocation.args,
+      env: config.env,
+      agent: true,
+      signals: true,
+      ...(invocation.inspect ? { inspect: (event: InspectionEvent) => out.err(inspectionLine(event)) } : {}),
+    });
+    const closers: Array<() => Promise<void>> = [];
+    try {
+      const server = await createControlServer(control, { path: config.control });
+      closers.push(() => server.close());
+      if (config.dashboard !== null) {
+        const dashboard = await openDashboard(control, config.dashboard);
+        closers.unshift(() => dashboard.close());
+        out.line(`clusterchart: dashboard at ${dashboard.url}`);
+      }
+    } catch (error) {
+      for (const close of closers) await close();
+      control.close();
+      throw error;
+    }
+    return supervise(control, async () => {
+      for (const close of closers) await close();
+    }, config, invocation);
+  }
+
+  async function openDashboard(control: Control, { port, host }: { port: number; host: string }) {
+    const { createDashboard } = await import('../inspect/index.js');
+    try {
+      return await createDashboard(control, { port, host });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (typeof code === 'string' && code.startsWith('CC_')) throw error;
+      throw createError('CC_ERR_SERVER_LISTEN', { path: `${host}:${port} (dashboard)`, reason: code ?? (error as Error).message }, error);
+    }
+  }
+
+  async function supervise(
+    control: Control,
+    closeAll: () => Promise<void>,
+    config: RunConfig,
+    invocation: Extract<Invocation, { command: 'run' }>,
+  ): Promise<number> {
+    const show = (event: ControlEventMap[keyof ControlEventMap]) => {
+      const text = formatEvent(event.type === 'error' ? { type: 'error', error: { code: codeOf(event.error), message: event.error.message } } : event);
+      if (text === null) return;
+      if (event.type === 'error') out.err(text);
+      else out.line(text);
+    };
+    if (!invocation.quiet) control.on('transition', show);
+    for (const type of ['startRestart', 'restart', 'danger', 'safe', 'giveup', 'stop', 'exit', 'error'] as const) control.on(type, show);
+
+    const stopped = new Promise<ControlEventMap['stopped']>((resolve) => control.once('stopped', resolve));
+    const size = config.settings.size;
+    out.line(
+      `clusterchart ${version}: supervising ${invocation.script} with ${size ?? 'the running'} worker${size === 1 ? '' : 's'}` +
+        ` · control ${config.control} · pid ${process.pid}`,
+    );
+    const started = Date.now();
+    control.start().then(
+      () => out.line(`clusterchart: ${size ?? 0} worker${size === 1 ? '' : 's'} ready in ${formatDuration(Date.now() - started)}`),
+      () => {},
+    );
+    const end = await stopped;
+    out.line(`clusterchart: stopped${end.reason === 'giveup' ? ' after giving up' : ''}`);
+    await closeAll();
+    control.close();
+    return end.reason === 'giveup' ? exitStatus.failed : exitStatus.ok;
+  }
+}
+
+const actorName = (ref: { sessionId: string }) => (ref as { id?: string }).id ?? ref.sessionId;
+
+function codeOf(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : 'ERROR';
+}
+
+/** An XState inspection event as one JSON line, without the actor objects it refers to. */
+function inspectionLine(event: InspectionEvent): string {
+  const base = { type: event.type, actor: event.actorRef.sessionId === event.rootId ? 'control' : actorName(event.actorRef) };
+  const detail =
+    event.type === '@xstate.event'
+      ? { event: event.event, source: event.sourceRef === undefined ? null : actorName(event.sourceRef) }
+      : event.type === '@xstate.snapshot'
+        ? { value: (event.snapshot as { value?: unknown }).value ?? null, status: (event.snapshot as { status?: unknown }).status ?? null }
+        : event.type === '@xstate.action'
+          ? { action: event.action.type }
+          : {};
+  try {
+    return JSON.stringify({ ...base, ...detail }, (_, value: unknown) =>
+      typeof value === 'bigint' ? value.toString() : typeof value === 'object' && value !== null && 'sessionId' in value ? `actor:${String((value as { id?: unknown }).id)}` : value,
+    );
+  } catch {
+    return JSON.stringify(base);
+  }
+}

@@ -1,0 +1,318 @@
+/**
+ * `parseArgv()`: argv (without `node` and the script) → what to do, as data. No I/O, no
+ * `process`, no defaults from configuration: those are merged later by `config.ts`. Usage
+ * mistakes throw coded errors (`CC_ERR_CLI_*`, or `CC_ERR_OPTION_INVALID` for a value that
+ * cannot be read), which the CLI turns into exit status 2.
+ */
+import { createError } from '../errors.js';
+import type { ReadyOn, SettingsInput } from '../options.js';
+import {
+  type CommandName,
+  type OptionName,
+  type OptionKind,
+  type OptionSpec,
+  commandNames,
+  commandSpecs,
+  defaultDashboardPort,
+  globalOptions,
+  options,
+  settingOptions,
+} from './options.js';
+
+export type DiagramFormat = 'mermaid' | 'dot' | 'svg';
+export type DiagramMachine = 'worker' | 'control';
+
+/** Flags of `run` that configuration files and the environment may also set. */
+export interface RunFlags {
+  settings: SettingsInput;
+  control?: string;
+  env?: Record<string, string>;
+  /** A port, or true for the default port. */
+  dashboard?: number | true;
+  dashboardHost?: string;
+}
+
+interface Remote {
+  control?: string;
+  json: boolean;
+}
+
+export type Invocation =
+  | { command: 'help'; topic: CommandName | null }
+  | { command: 'version' }
+  | { command: 'run'; script: string; args: string[]; flags: RunFlags; inspect: boolean; quiet: boolean }
+  | ({ command: 'status' } & Remote)
+  | ({ command: 'restart'; wait: boolean } & Remote)
+  | ({ command: 'set-size'; size: number | 'cpus'; wait: boolean } & Remote)
+  | ({ command: 'add' | 'remove'; n: number; wait: boolean } & Remote)
+  | ({ command: 'shutdown' | 'terminate'; ids: number[] | 'all' } & Remote)
+  | ({ command: 'stop'; force: boolean } & Remote)
+  | ({ command: 'events' } & Remote)
+  | { command: 'diagram'; machine: DiagramMachine; format: DiagramFormat };
+
+type Values = Partial<Record<OptionName, string | true | string[]>>;
+
+interface Tokens {
+  positionals: string[];
+  values: Values;
+  /** Everything after `--`. */
+  rest: string[] | null;
+}
+
+export function parseArgv(argv: readonly string[]): Invocation {
+  const [first, ...tail] = argv;
+  if (first === undefined) return { command: 'help', topic: null };
+  if (first === '--help' || first === '-h' || first === 'help') {
+    const topic = tail[0];
+    return { command: 'help', topic: topic !== undefined && isCommand(topic) ? topic : null };
+  }
+  if (first === '--version' || first === '-v') return { command: 'version' };
+  if (!isCommand(first)) throw createError('CC_ERR_CLI_UNKNOWN_COMMAND', { command: JSON.stringify(first) });
+
+  const tokens = tokenize(first, tail);
+  if (tokens.values.help === true) return { command: 'help', topic: first };
+  if (tokens.values.version === true) return { command: 'version' };
+  return builders[first](tokens);
+}
+
+function isCommand(name: string): name is CommandName {
+  return (commandNames as string[]).includes(name);
+}
+
+/** Splits argv into positionals, option values (checked against the command) and the rest. */
+function tokenize(command: CommandName, argv: readonly string[]): Tokens {
+  const allowed = [...commandSpecs[command].options, ...globalOptions] as OptionName[];
+  const byFlag = new Map<string, OptionName>();
+  for (const name of allowed) {
+    const spec: OptionSpec = options[name];
+    byFlag.set(`--${spec.flag}`, name);
+    if (spec.short !== undefined) byFlag.set(`-${spec.short}`, name);
+  }
+  const takesRest = 'rest' in commandSpecs[command];
+  const tokens: Tokens = { positionals: [], values: {}, rest: null };
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      if (!takesRest) throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command, reason: '`--` is only for `run`' });
+      tokens.rest = argv.slice(i + 1);
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-' || /^-\d/.test(arg)) {
+      tokens.positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const flag = arg.startsWith('--') && eq !== -1 ? arg.slice(0, eq) : arg;
+    const inline = arg.startsWith('--') && eq !== -1 ? arg.slice(eq + 1) : undefined;
+    const name = byFlag.get(flag);
+    if (name === undefined) throw createError('CC_ERR_CLI_UNKNOWN_OPTION', { option: flag, command });
+    const spec: OptionSpec = options[name];
+    let value: string | true;
+    if (spec.kind === 'boolean') {
+      if (inline !== undefined) throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command, reason: `${flag} takes no value` });
+      value = true;
+    } else if (inline !== undefined) {
+      value = inline;
+    } else if (spec.optionalValue === true) {
+      const next = argv[i + 1];
+      if (next !== undefined && /^\d+$/.test(next)) {
+        value = next;
+        i++;
+      } else value = true;
+    } else {
+      const next = argv[i + 1];
+      if (next === undefined || next === '--') throw createError('CC_ERR_CLI_MISSING_VALUE', { option: flag, value: spec.value ?? 'a value' });
+      value = next;
+      i++;
+    }
+    const previous = tokens.values[name];
+    if (spec.repeatable === true) {
+      tokens.values[name] = [...(Array.isArray(previous) ? previous : []), String(value)];
+    } else {
+      if (previous !== undefined && spec.kind !== 'boolean') {
+        throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command, reason: `${flag} given twice` });
+      }
+      tokens.values[name] = value;
+    }
+  }
+  return tokens;
+}
+
+const flagOf = (name: OptionName) => `--${options[name].flag}`;
+const has = (values: Values, name: OptionName) => values[name] === true;
+const text = (values: Values, name: OptionName) => {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+};
+
+function noPositionals(command: CommandName, tokens: Tokens, max = 0) {
+  if (tokens.positionals.length > max) {
+    throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command, reason: `unexpected argument ${JSON.stringify(tokens.positionals[max])}` });
+  }
+}
+
+function remote(tokens: Tokens): Remote {
+  const control = text(tokens.values, 'control');
+  return { json: has(tokens.values, 'json'), ...(control === undefined ? {} : { control }) };
+}
+
+/** A whole number ≥ 0 written as one. */
+function wholeNumber(command: CommandName, what: string, raw: string): number {
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command, reason: `${what} must be a whole number ≥ 0, got ${JSON.stringify(raw)}` });
+  }
+  return Number(raw);
+}
+
+const builders: { readonly [C in CommandName]: (tokens: Tokens) => Invocation } = {
+  run(tokens) {
+    const [script, ...extra] = tokens.positionals;
+    if (script === undefined) throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command: 'run', reason: 'the script to run is missing' });
+    const args = [...extra, ...(tokens.rest ?? [])];
+    return {
+      command: 'run',
+      script,
+      args,
+      flags: runFlags(tokens.values),
+      inspect: has(tokens.values, 'inspect'),
+      quiet: has(tokens.values, 'quiet'),
+    };
+  },
+  status(tokens) {
+    noPositionals('status', tokens);
+    return { command: 'status', ...remote(tokens) };
+  },
+  restart(tokens) {
+    noPositionals('restart', tokens);
+    return { command: 'restart', wait: has(tokens.values, 'wait'), ...remote(tokens) };
+  },
+  'set-size'(tokens) {
+    noPositionals('set-size', tokens, 1);
+    const [raw] = tokens.positionals;
+    if (raw === undefined) throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command: 'set-size', reason: 'the size is missing (a whole number or cpus)' });
+    const size = raw === 'cpus' ? 'cpus' : wholeNumber('set-size', 'the size', raw);
+    return { command: 'set-size', size, wait: !has(tokens.values, 'noWait'), ...remote(tokens) };
+  },
+  add: (tokens) => relative('add', tokens),
+  remove: (tokens) => relative('remove', tokens),
+  shutdown: (tokens) => targets('shutdown', tokens),
+  terminate: (tokens) => targets('terminate', tokens),
+  stop(tokens) {
+    noPositionals('stop', tokens);
+    return { command: 'stop', force: has(tokens.values, 'force'), ...remote(tokens) };
+  },
+  events(tokens) {
+    noPositionals('events', tokens);
+    return { command: 'events', ...remote(tokens) };
+  },
+  diagram(tokens) {
+    noPositionals('diagram', tokens, 1);
+    const [machine = 'worker'] = tokens.positionals;
+    if (machine !== 'worker' && machine !== 'control') {
+      throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command: 'diagram', reason: `the machine is worker or control, got ${JSON.stringify(machine)}` });
+    }
+    const format = text(tokens.values, 'format') ?? 'mermaid';
+    if (format !== 'mermaid' && format !== 'dot' && format !== 'svg') {
+      throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command: 'diagram', reason: `--format is mermaid, dot or svg, got ${JSON.stringify(format)}` });
+    }
+    return { command: 'diagram', machine, format };
+  },
+};
+
+function relative(command: 'add' | 'remove', tokens: Tokens): Invocation {
+  noPositionals(command, tokens, 1);
+  const [raw] = tokens.positionals;
+  const n = raw === undefined ? 1 : wholeNumber(command, 'the count', raw);
+  return { command, n, wait: !has(tokens.values, 'noWait'), ...remote(tokens) };
+}
+
+function targets(command: 'shutdown' | 'terminate', tokens: Tokens): Invocation {
+  const { positionals } = tokens;
+  if (positionals.length === 0 || (positionals.length === 1 && positionals[0] === 'all')) {
+    return { command, ids: 'all', ...remote(tokens) };
+  }
+  if (positionals.includes('all')) throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command, reason: '`all` cannot be mixed with ids' });
+  return { command, ids: positionals.map((raw) => wholeNumber(command, 'a worker id', raw)), ...remote(tokens) };
+}
+
+function runFlags(values: Values): RunFlags {
+  const settings: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(settingOptions) as Array<[keyof SettingsInput, OptionSpec]>) {
+    const raw = text(values, key);
+    if (raw !== undefined) settings[key] = readValue(spec, raw, flagOf(key));
+  }
+  const flags: RunFlags = { settings: settings as SettingsInput };
+  const control = text(values, 'control');
+  if (control !== undefined) flags.control = readValue(options.control, control, '--control') as string;
+  const env = values.env;
+  if (Array.isArray(env)) flags.env = Object.fromEntries(env.map((pair) => readEnvPair(pair)));
+  const dashboard = values.dashboard;
+  if (dashboard === true) flags.dashboard = true;
+  else if (typeof dashboard === 'string') flags.dashboard = readValue(options.dashboard, dashboard, '--dashboard') as number;
+  const host = text(values, 'dashboardHost');
+  if (host !== undefined) flags.dashboardHost = host;
+  return flags;
+}
+
+/** `KEY=VALUE` → [KEY, VALUE]. */
+export function readEnvPair(pair: string): [string, string] {
+  const eq = pair.indexOf('=');
+  const key = eq === -1 ? pair : pair.slice(0, eq);
+  if (eq === -1 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+    throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command: 'run', reason: `--env takes KEY=VALUE, got ${JSON.stringify(pair)}` });
+  }
+  return [key, pair.slice(eq + 1)];
+}
+
+const durationUnits: Record<string, number> = { '': 1, ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/**
+ * An option's text (from a flag, an environment variable or a config file string) as the
+ * value `normalizeSettings()` then checks. Text that is no value of the kind at all (`abc`
+ * for a duration) is `CC_ERR_OPTION_INVALID` here, naming where it came from.
+ */
+export function readValue(spec: OptionSpec, raw: string, source: string): unknown {
+  const bad = (expected: string) =>
+    createError('CC_ERR_OPTION_INVALID', { option: source, reason: `expected ${expected}, got ${JSON.stringify(raw)}` });
+  return readers[spec.kind](raw.trim(), raw, bad);
+}
+
+type Reader = (trimmed: string, raw: string, bad: (expected: string) => Error) => unknown;
+const infinite = (text: string) => /^\+?inf(inity)?$/i.test(text);
+const number = /^-?\d+(\.\d+)?$/;
+
+/** How each kind of option reads its text, in a lookup table. */
+const readers: { readonly [K in OptionKind]: Reader } = {
+  size: (text, _, bad) => {
+    if (text === 'cpus') return 'cpus';
+    if (!number.test(text)) throw bad("a whole number ≥ 0 or 'cpus'");
+    return Number(text);
+  },
+  duration: (text, _, bad) => {
+    if (infinite(text)) return Infinity;
+    const match = /^(-?\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text);
+    if (match === null) throw bad('a duration such as 5000, 5000ms, 5s or 2m');
+    return Number(match[1]) * durationUnits[match[2] ?? '']!;
+  },
+  count: (text, _, bad) => {
+    if (infinite(text)) return Infinity;
+    if (!number.test(text)) throw bad('a whole number');
+    return Number(text);
+  },
+  readyOn: (text) => text as ReadyOn,
+  port: (text, _, bad) => {
+    if (!/^\d+$/.test(text) || Number(text) > 65_535) throw bad('a port number 0-65535');
+    return Number(text);
+  },
+  path: (text, raw, bad) => {
+    if (text === '') throw bad('a path');
+    return raw;
+  },
+  string: (_, raw) => raw,
+  env: (_, raw) => raw,
+  boolean: (_, raw) => raw,
+  format: (_, raw) => raw,
+};
+
+export { defaultDashboardPort };

@@ -1,0 +1,160 @@
+/**
+ * What each command of the control protocol does, in a lookup table (the way
+ * node:cluster's primary maps `message.act` to a handler). A handler gets its validated
+ * arguments and a context to stream through; it only calls the public `Control` API and
+ * reads the control actor's snapshot.
+ */
+import type { z } from 'zod';
+import { createError } from '../errors.js';
+import { viewsOf } from '../machines/control.machine.js';
+import type { Control, ControlEventMap, ControlEventType } from '../runtime/create-control.js';
+import {
+  type CommandName,
+  type CommandResults,
+  type RestartProgress,
+  type SizeResult,
+  type WireEvent,
+  argsSchemas,
+  eventTypes,
+  toWireEvent,
+} from './protocol.js';
+
+export interface CommandContext {
+  readonly control: Control;
+  /** Aborted when the client goes away or the server closes. */
+  readonly signal: AbortSignal;
+  /** Streams a progress line for this request. */
+  progress(progress: RestartProgress): void;
+  /** Streams an event line for this request. */
+  event(event: WireEvent): void;
+  /** Sends the result now (a streaming command then goes on until `signal` aborts). */
+  reply(result: unknown): void;
+}
+
+type Args<C extends CommandName> = z.output<(typeof argsSchemas)[C]>;
+
+/** A handler resolves with its result, or with `replied` when it sent it through `reply()`. */
+export type CommandHandler<C extends CommandName> = (args: Args<C>, context: CommandContext) => Promise<CommandResults[C] | typeof replied>;
+
+export const replied: unique symbol = Symbol('replied');
+
+const snapshotOf = (control: Control) => control.actor.getSnapshot();
+
+function sizeResult(control: Control): SizeResult {
+  const { context } = snapshotOf(control);
+  const views = viewsOf(context.workers);
+  return {
+    size: context.size,
+    live: views.filter((w) => w.status !== 'stopping').length,
+    ready: views.filter((w) => w.status === 'ready').length,
+  };
+}
+
+/**
+ * Runs `start()` (a control operation) and, unless `wait`, answers as soon as the control
+ * has accepted it: an operation the control refuses (not running, bad size) rejects within
+ * the same turn of the event loop, which `setImmediate` lets pass.
+ */
+async function perform(operation: () => Promise<void>, wait: boolean): Promise<void> {
+  const done = operation();
+  if (wait) return done;
+  let failure: { error: unknown } | undefined;
+  done.catch((error: unknown) => {
+    failure = { error };
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  if (failure !== undefined) throw failure.error;
+}
+
+/** Ids to target, all checked before anything is sent; `undefined` means every worker. */
+function resolveTargets(control: Control, ids: number[] | 'all' | undefined): number[] | 'all' {
+  if (ids === undefined || ids === 'all') return 'all';
+  const workers = snapshotOf(control).context.workers;
+  const unique = [...new Set(ids)];
+  const unknown = unique.find((id) => workers[id] === undefined);
+  if (unknown !== undefined) throw createError('CC_ERR_WORKER_UNKNOWN', { id: unknown });
+  return unique;
+}
+
+async function stopWorkers(control: Control, how: 'shutdown' | 'terminate', ids: number[] | 'all' | undefined) {
+  const targets = resolveTargets(control, ids);
+  const affected = targets === 'all' ? Object.keys(snapshotOf(control).context.workers).map(Number) : targets;
+  if (targets === 'all') await control[how]('all');
+  else await Promise.all(targets.map((id) => control[how](id)));
+  return { ids: affected.sort((a, b) => a - b) };
+}
+
+export const commands: { readonly [C in CommandName]: CommandHandler<C> } = {
+  status: async (_, { control }) => control.status(),
+
+  'set-size': async ({ size, wait = true }, { control }) => {
+    await perform(() => control.setSize(size), wait);
+    return sizeResult(control);
+  },
+
+  add: async ({ n = 1, wait = true }, { control }) => {
+    await perform(() => control.add(n), wait);
+    return sizeResult(control);
+  },
+
+  remove: async ({ n = 1, wait = true }, { control }) => {
+    await perform(() => control.remove(n), wait);
+    return sizeResult(control);
+  },
+
+  restart: async ({ wait = false }, { control, progress }) => {
+    const generationNow = () => snapshotOf(control).context.generation;
+    const before = generationNow();
+    const started = Date.now();
+    const done = control.restart();
+    const generation = generationNow();
+    // No new generation: the control refused (it is not running); `done` rejects with why.
+    if (generation === before) await done;
+    const old = () => viewsOf(snapshotOf(control).context.workers).filter((w) => w.generation < generation).length;
+    const total = old();
+    if (!wait) {
+      done.catch(() => {});
+      return { generation, replaced: 0, total, waited: false, duration: null };
+    }
+    let last = -1;
+    const report = () => {
+      const replaced = Math.max(0, total - old());
+      if (replaced === last) return;
+      last = replaced;
+      progress({ replaced, total });
+    };
+    report();
+    control.on('exit', report);
+    try {
+      await done;
+    } finally {
+      control.off('exit', report);
+    }
+    report();
+    return { generation, replaced: total, total, waited: true, duration: Date.now() - started };
+  },
+
+  shutdown: async ({ ids }, { control }) => stopWorkers(control, 'shutdown', ids),
+
+  terminate: async ({ ids }, { control }) => stopWorkers(control, 'terminate', ids),
+
+  stop: async ({ force = false }, { control }) => {
+    await control.stop({ force });
+    return { stopped: true, force };
+  },
+
+  events: async (_, { control, signal, event, reply }) => {
+    const forward = (e: ControlEventMap[ControlEventType]) => event(toWireEvent(e));
+    for (const type of eventTypes) control.on(type, forward);
+    reply({ subscribed: true });
+    try {
+      await new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        else signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    } finally {
+      for (const type of eventTypes) control.off(type, forward);
+    }
+    return replied;
+  },
+};

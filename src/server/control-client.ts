@@ -1,0 +1,128 @@
+/**
+ * `createControlClient()`: talks to a control server over its socket, one request at a time
+ * or several at once on one connection. Errors the server answers with keep their `code`;
+ * a socket no control listens on is `CC_ERR_CLI_UNREACHABLE`, a connection that drops
+ * before the answer `CC_ERR_CLI_CONNECTION_LOST`.
+ */
+import { type Socket, connect } from 'node:net';
+import { ClusterchartError, type ErrorCode, createError, errorCodes } from '../errors.js';
+import { createLineSplitter } from './line-splitter.js';
+import type { CommandArgs, CommandName, CommandResults, RestartProgress, WireError, WireEvent } from './protocol.js';
+
+export interface RequestHandlers {
+  onProgress?: (progress: RestartProgress) => void;
+  onEvent?: (event: WireEvent) => void;
+}
+
+export interface ControlClient {
+  readonly path: string;
+  /** Sends one request; resolves with its result, rejects with a coded error. */
+  request<C extends CommandName>(cmd: C, args?: CommandArgs<C>, handlers?: RequestHandlers): Promise<CommandResults[C]>;
+  /** Resolves when the connection has closed, from either side. */
+  readonly closed: Promise<void>;
+  close(): void;
+}
+
+interface Waiting {
+  cmd: string;
+  handlers: RequestHandlers;
+  resolve: (result: never) => void;
+  reject: (error: Error) => void;
+}
+
+/** Replies are small; this only bounds a misbehaving peer. */
+const maxReplyBytes = 64 * 1024 * 1024;
+
+export function createControlClient(options: { path: string }): Promise<ControlClient> {
+  const { path } = options;
+  return new Promise((resolve, reject) => {
+    const socket = connect({ path });
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      reject(createError('CC_ERR_CLI_UNREACHABLE', { path, reason: error.code ?? error.message }, error)),
+    );
+    socket.once('connect', () => {
+      socket.removeAllListeners('error');
+      resolve(clientOver(socket, path));
+    });
+  });
+}
+
+function clientOver(socket: Socket, path: string): ControlClient {
+  const waiting = new Map<number, Waiting>();
+  let nextId = 1;
+  let gone = false;
+
+  const fail = (error: Error) => {
+    for (const entry of waiting.values()) entry.reject(error);
+    waiting.clear();
+  };
+  const protocolError = (reason: string) => {
+    fail(createError('CC_ERR_CLI_PROTOCOL', { path, reason }));
+    socket.destroy();
+  };
+
+  const splitter = createLineSplitter({
+    maxBytes: maxReplyBytes,
+    onOverflow: () => protocolError(`a reply over ${maxReplyBytes} bytes`),
+    onLine: (bytes) => {
+      let reply: unknown;
+      try {
+        reply = JSON.parse(bytes.toString('utf8'));
+      } catch {
+        return protocolError('a line that is not JSON');
+      }
+      if (typeof reply !== 'object' || reply === null) return protocolError('a line that is not an object');
+      const { id } = reply as { id?: unknown };
+      const entry = typeof id === 'number' ? waiting.get(id) : undefined;
+      if (entry === undefined) return;
+      const message = reply as { ok?: boolean; result?: unknown; error?: WireError; progress?: RestartProgress; event?: WireEvent };
+      if (message.event !== undefined) entry.handlers.onEvent?.(message.event);
+      else if (message.progress !== undefined) entry.handlers.onProgress?.(message.progress);
+      else if (message.ok === true) {
+        // A streaming command (events) stays registered for its stream after its result.
+        if (entry.handlers.onEvent === undefined) waiting.delete(id as number);
+        entry.resolve(message.result as never);
+      } else if (message.ok === false && message.error !== undefined) {
+        waiting.delete(id as number);
+        entry.reject(remoteError(message.error));
+      } else protocolError('a reply with neither result nor error');
+    },
+  });
+
+  const closed = new Promise<void>((resolve) => {
+    socket.on('close', () => {
+      gone = true;
+      splitter.end();
+      for (const entry of waiting.values()) entry.reject(createError('CC_ERR_CLI_CONNECTION_LOST', { path, what: entry.cmd }));
+      waiting.clear();
+      resolve();
+    });
+  });
+  socket.on('data', (chunk: Buffer) => splitter.push(chunk));
+  socket.on('error', () => {});
+
+  return {
+    path,
+    closed,
+    request(cmd, args, handlers = {}) {
+      return new Promise((resolve, reject) => {
+        if (gone) return reject(createError('CC_ERR_CLI_CONNECTION_LOST', { path, what: cmd }));
+        const id = nextId++;
+        waiting.set(id, { cmd, handlers, resolve: resolve as (result: never) => void, reject });
+        socket.write(`${JSON.stringify({ id, cmd, args: args ?? {} })}\n`);
+      });
+    },
+    close() {
+      socket.end();
+    },
+  };
+}
+
+/** The server's error, with its code and message as they were sent. */
+function remoteError(wire: WireError): ClusterchartError {
+  const known = Object.hasOwn(errorCodes, wire.code);
+  const error = createError(known ? (wire.code as ErrorCode) : 'CC_ERR_CLI_PROTOCOL', {});
+  Object.defineProperty(error, 'message', { value: String(wire.message), enumerable: false, writable: true, configurable: true });
+  if (!known) Object.defineProperty(error, 'code', { value: String(wire.code) });
+  return error;
+}

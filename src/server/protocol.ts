@@ -1,0 +1,242 @@
+/**
+ * The control protocol: newline-delimited JSON over a UNIX socket.
+ *
+ *   request   { "id": 1, "cmd": "set-size", "args": { "size": 4 } }
+ *   result    { "id": 1, "ok": true, "result": { ... } }
+ *   error     { "id": 1, "ok": false, "error": { "code": "CC_ERR_…", "message": "…" } }
+ *   progress  { "id": 1, "ok": true, "progress": { "replaced": 1, "total": 4 } }   (restart, wait)
+ *   event     { "id": 1, "event": { "type": "transition", … } }                   (events)
+ *
+ * `id` is echoed (a string or a number; null when the request had none or could not be
+ * read). Schemas here are the single source of truth for what the server accepts; the
+ * client in `control-client.ts` and the CLI build requests from the same types.
+ */
+import { z } from 'zod';
+import { type ErrorCode, createError } from '../errors.js';
+import type { ControlEventMap, ControlEventType, ControlStatus } from '../runtime/create-control.js';
+
+/** The longest request line the server reads, newline excluded. */
+export const maxLineBytes = 64 * 1024;
+
+export type RequestId = string | number | null;
+
+const idSchema = z.union([z.string().max(128), z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER)]).nullable();
+
+/** The envelope of every request; `args` is checked by its command's own schema. */
+export const requestSchema = z.strictObject({
+  id: idSchema.optional(),
+  cmd: z.string().min(1).max(64),
+  args: z.unknown().optional(),
+});
+
+const count = z.number().int().min(0).max(1_000_000);
+const workerId = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const targets = z.union([z.literal('all'), z.array(workerId).min(1).max(10_000)]);
+
+/** Arguments of each command. Absent or null `args` is read as `{}`. */
+export const argsSchemas = {
+  status: z.strictObject({}),
+  'set-size': z.strictObject({ size: z.union([count, z.literal('cpus')]), wait: z.boolean().optional() }),
+  add: z.strictObject({ n: count.optional(), wait: z.boolean().optional() }),
+  remove: z.strictObject({ n: count.optional(), wait: z.boolean().optional() }),
+  restart: z.strictObject({ wait: z.boolean().optional() }),
+  shutdown: z.strictObject({ ids: targets.optional() }),
+  terminate: z.strictObject({ ids: targets.optional() }),
+  stop: z.strictObject({ force: z.boolean().optional() }),
+  events: z.strictObject({}),
+} as const;
+
+export type CommandName = keyof typeof argsSchemas;
+export const commandNames = Object.keys(argsSchemas) as CommandName[];
+export type CommandArgs<C extends CommandName> = z.input<(typeof argsSchemas)[C]>;
+
+/** What the size-changing commands answer: the target size and the live and ready counts. */
+export interface SizeResult {
+  size: number | null;
+  live: number;
+  ready: number;
+}
+
+export interface RestartResult {
+  generation: number;
+  /** Old-generation workers replaced (all of them when waited for). */
+  replaced: number;
+  total: number;
+  /** Whether the reply waited for the rollout to finish. */
+  waited: boolean;
+  /** ms the rollout took, when waited for. */
+  duration: number | null;
+}
+
+export interface RestartProgress {
+  replaced: number;
+  total: number;
+}
+
+/** The result of each command, as it travels. */
+export interface CommandResults {
+  status: ControlStatus;
+  'set-size': SizeResult;
+  add: SizeResult;
+  remove: SizeResult;
+  restart: RestartResult;
+  shutdown: { ids: number[] };
+  terminate: { ids: number[] };
+  stop: { stopped: true; force: boolean };
+  events: { subscribed: true };
+}
+
+export interface WireError {
+  code: ErrorCode | string;
+  message: string;
+}
+
+/** A control event as it travels: `error` events carry `{ code, message }` instead of an Error. */
+export type WireEvent =
+  | Exclude<ControlEventMap[ControlEventType], { type: 'error' }>
+  | { type: 'error'; error: WireError };
+
+export type Reply =
+  | { id: RequestId; ok: true; result: unknown }
+  | { id: RequestId; ok: false; error: WireError }
+  | { id: RequestId; ok: true; progress: RestartProgress }
+  | { id: RequestId; event: WireEvent };
+
+/** Every event a control emits, as a value (the type below proves the list complete). */
+export const eventTypes = [
+  'start',
+  'stop',
+  'stopped',
+  'setSize',
+  'resize',
+  'fork',
+  'online',
+  'listening',
+  'ready',
+  'disconnect',
+  'exit',
+  'message',
+  'startRestart',
+  'restart',
+  'shutdown',
+  'terminate',
+  'kill',
+  'danger',
+  'safe',
+  'giveup',
+  'transition',
+  'error',
+] as const satisfies readonly ControlEventType[];
+
+type MissingEventTypes = Exclude<ControlEventType, (typeof eventTypes)[number]>;
+// Fails to compile when the control gains an event the list above does not name.
+const allEventTypesListed: MissingEventTypes extends never ? true : MissingEventTypes = true;
+void allEventTypesListed;
+
+/** A request read from a line: either what to run, or the error to answer with. */
+export type ParsedRequest =
+  | { id: RequestId; cmd: CommandName; args: unknown; error?: undefined }
+  | { id: RequestId; error: WireError };
+
+const isCommand = (cmd: string): cmd is CommandName => Object.hasOwn(argsSchemas, cmd);
+
+/** Reads one request line (without its newline). Never throws. */
+export function parseRequest(line: string): ParsedRequest {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    return { id: null, error: wireError('CC_ERR_SERVER_BAD_JSON', { reason: clip((error as Error).message) }) };
+  }
+  const id = recoverId(value);
+  const envelope = requestSchema.safeParse(value);
+  if (!envelope.success) {
+    return {
+      id,
+      error: wireError('CC_ERR_SERVER_BAD_REQUEST', { shape: '{ "id", "cmd", "args" }', reason: describeIssues(envelope.error) }),
+    };
+  }
+  const { cmd } = envelope.data;
+  if (!isCommand(cmd)) {
+    return { id, error: wireError('CC_ERR_SERVER_UNKNOWN_COMMAND', { cmd: JSON.stringify(clip(cmd)), known: commandNames.join(', ') }) };
+  }
+  return { id, cmd, args: envelope.data.args ?? {} };
+}
+
+/** Checks a command's arguments; throws CC_ERR_SERVER_BAD_ARGS. */
+export function parseArgs<C extends CommandName>(cmd: C, args: unknown): z.output<(typeof argsSchemas)[C]> {
+  const parsed = argsSchemas[cmd].safeParse(args ?? {});
+  if (!parsed.success) throw createError('CC_ERR_SERVER_BAD_ARGS', { cmd, reason: describeIssues(parsed.error) });
+  return parsed.data as z.output<(typeof argsSchemas)[C]>;
+}
+
+/** The id of a request that may be malformed, when it is a usable one. */
+function recoverId(value: unknown): RequestId {
+  if (typeof value !== 'object' || value === null || !('id' in value)) return null;
+  const parsed = idSchema.safeParse((value as { id: unknown }).id);
+  return parsed.success ? parsed.data : null;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return clip(
+    error.issues
+      .slice(0, 5)
+      .map((issue) => (issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message))
+      .join('; '),
+  );
+}
+
+/** Keeps messages short whatever a client sent. */
+export function clip(text: string, max = 200): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+export function wireError(code: ErrorCode, details: Record<string, unknown> = {}): WireError {
+  const error = createError(code, details);
+  return { code: error.code, message: error.message };
+}
+
+/** Any thrown value as `{ code, message }`: coded errors keep their code. */
+export function toWireError(error: unknown, cmd: string): WireError {
+  const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+  if (error instanceof Error && typeof code === 'string' && code.startsWith('CC_')) return { code, message: error.message };
+  return wireError('CC_ERR_SERVER_INTERNAL', { cmd, reason: clip(error instanceof Error ? error.message : String(error)) });
+}
+
+/** A control event as JSON-safe data. App messages that cannot be serialised are replaced. */
+export function toWireEvent(event: ControlEventMap[ControlEventType]): WireEvent {
+  if (event.type === 'error') return { type: 'error', error: toWireError(event.error, 'events') };
+  return event;
+}
+
+/** One reply as a JSON line. Values JSON cannot carry (bigint, cycles) become strings. */
+export function encodeReply(reply: Reply): string {
+  try {
+    return `${JSON.stringify(reply, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}\n`;
+  } catch (error) {
+    if ('event' in reply) {
+      const { type } = reply.event;
+      return `${JSON.stringify({ id: reply.id, event: { type, unserializable: clip(String((error as Error).message)) } })}\n`;
+    }
+    return `${JSON.stringify({ id: reply.id, ok: false, error: toWireError(error, 'encode') })}\n`;
+  }
+}
+
+/** What each command takes and answers, for `docs/cli.md` (one entry per command, checked by the type). */
+export const commandDocs: { readonly [C in CommandName]: { args: string; result: string } } = {
+  status: { args: '`{}`', result: '`{ master, workers }` as `control.status()`' },
+  'set-size': {
+    args: '`{ size: N | "cpus", wait?: true }`',
+    result: '`{ size, live, ready }` once the size is reached (at once with `wait: false`)',
+  },
+  add: { args: '`{ n?: 1, wait?: true }`', result: '`{ size, live, ready }`' },
+  remove: { args: '`{ n?: 1, wait?: true }`', result: '`{ size, live, ready }`' },
+  restart: {
+    args: '`{ wait?: false }`',
+    result: 'with `wait`: progress lines `{ replaced, total }`, then `{ generation, replaced, total, waited, duration }`',
+  },
+  shutdown: { args: '`{ ids?: number[] | "all" }` (default all)', result: '`{ ids }` once they have exited' },
+  terminate: { args: '`{ ids?: number[] | "all" }` (default all)', result: '`{ ids }` once they have exited' },
+  stop: { args: '`{ force?: false }`', result: '`{ stopped: true, force }` once every worker has exited' },
+  events: { args: '`{}`', result: '`{ subscribed: true }`, then `{ id, event }` lines until the client closes' },
+};

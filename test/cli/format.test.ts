@@ -1,0 +1,76 @@
+/**
+ * Human output: durations, sizes, the status table, and one line per event worth reading
+ * (`#id[pid] from -> to` for transitions; worker facts a transition shows print nothing).
+ */
+import { describe, expect, it } from 'vitest';
+import { formatBytes, formatDuration, formatEvent, formatStatus, table } from '../../src/cli/format.js';
+
+describe('units', () => {
+  it('durations', () => {
+    expect([null, 0, 999, 1_000, 9_950, 12_345, 75_000, 3_600_000 + 120_000, 90_061_000, Infinity].map(formatDuration)).toEqual([
+      '-',
+      '0ms',
+      '999ms',
+      '1.0s',
+      '9.9s',
+      '12s',
+      '1m15s',
+      '1h2m',
+      '1d1h',
+      '-',
+    ]);
+  });
+
+  it('bytes', () => {
+    expect([null, 512, 2048, 56_299_520, 3 * 1024 ** 3].map(formatBytes)).toEqual(['-', '512 B', '2.0 KiB', '53.7 MiB', '3.0 GiB']);
+  });
+
+  it('tables align text left and numbers right', () => {
+    expect(table(['ID', 'STATE'], [['1', 'online.ready'], ['10', 'starting']], [true, false])).toBe(
+      ['ID  STATE', ' 1  online.ready', '10  starting'].join('\n'),
+    );
+  });
+});
+
+describe('status', () => {
+  it('a summary line, then one row per worker; - for what is unknown', () => {
+    const text = formatStatus(
+      {
+        master: { pid: 10, state: 'running', size: 2, generation: 3, health: 'danger', restarting: true, startTime: 0 },
+        workers: [
+          { id: 4, pid: 11, state: 'online.ready', generation: 3, slot: 0, startTime: 0, uptime: 61_000, restarts: 2, connections: 5, memory: 52_428_800 },
+          { id: 5, pid: null, state: 'starting', generation: 3, slot: 1, startTime: null, uptime: null, restarts: 0, connections: null, memory: null },
+        ],
+      },
+      125_000,
+    );
+    expect(text.split('\n')).toEqual([
+      'control 10 running · size 2 · generation 3 · health danger · restarting · up 2m5s',
+      'ID  PID  STATE         GEN  UPTIME  RESTARTS  CONNS    MEMORY',
+      ' 4   11  online.ready    3    1m1s         2      5  50.0 MiB',
+      ' 5    -  starting        3       -         0      -         -',
+    ]);
+    expect(formatStatus({ master: { pid: 1, state: 'idle', size: null, generation: 0, health: 'ok', restarting: false, startTime: null }, workers: [] }, 0)).toBe(
+      'control 1 idle · size any · generation 0 · health ok\nno workers',
+    );
+  });
+});
+
+describe('events', () => {
+  const worker = { id: 3, pid: 4242, slot: 0, generation: 1 };
+  it('transitions name the worker #id[pid]', () => {
+    expect(formatEvent({ type: 'transition', worker, from: 'online.ready', to: 'disconnecting' })).toBe('#3[4242] online.ready -> disconnecting');
+    expect(formatEvent({ type: 'transition', worker: { ...worker, pid: null }, from: null, to: 'starting' })).toBe('#3[?] new -> starting');
+  });
+
+  it('control events read as control lines; worker facts shown by transitions are silent', () => {
+    expect(formatEvent({ type: 'giveup', exits: 11, window: 60_000, maxRestarts: 10 })).toBe('control: giving up: 11 unexpected exits within 1m0s (max 10)');
+    expect(formatEvent({ type: 'restart', generation: 2 })).toBe('control: restart done, generation 2');
+    expect(formatEvent({ type: 'error', error: { code: 'CC_ERR_X', message: 'boom' } })).toBe('control: error CC_ERR_X: boom');
+    expect(formatEvent({ type: 'ready', worker })).toBeNull();
+    expect(formatEvent({ type: 'fork', worker })).toBeNull();
+    const exit = { id: 3, pid: 4242, slot: 0, generation: 1, code: 1, signal: null, phase: 'runtime' as const, expected: false, age: 5, at: 9 };
+    expect(formatEvent({ type: 'exit', worker, exit })).toBe('#3[4242] exited unexpectedly (code 1, runtime)');
+    expect(formatEvent({ type: 'exit', worker, exit: { ...exit, expected: true } })).toBeNull();
+  });
+});

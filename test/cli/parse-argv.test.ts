@@ -1,0 +1,233 @@
+/**
+ * parseArgv() turns argv into data with no side effects:
+ * - every command and its options, long, short and `--flag=value` forms;
+ * - `run`: the script, its own arguments after `--`, every setting flag converted
+ *   (durations with units, `cpus`, Infinity), repeatable `--env`, `--dashboard [PORT]`;
+ * - usage mistakes throw coded errors (unknown command/option, missing value, bad argument).
+ */
+import { describe, expect, it } from 'vitest';
+import { parseArgv, readValue } from '../../src/cli/parse-argv.js';
+import { commandNames, commandSpecs, options, settingOptions } from '../../src/cli/options.js';
+import { defaultSettings } from '../../src/options.js';
+
+const codeOf = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+  return undefined;
+};
+
+describe('help and version', () => {
+  it('no arguments, help and --help show the overview; `<cmd> --help` the command', () => {
+    expect(parseArgv([])).toEqual({ command: 'help', topic: null });
+    expect(parseArgv(['--help'])).toEqual({ command: 'help', topic: null });
+    expect(parseArgv(['-h'])).toEqual({ command: 'help', topic: null });
+    expect(parseArgv(['help', 'status'])).toEqual({ command: 'help', topic: 'status' });
+    for (const name of commandNames) {
+      expect(parseArgv([name, '--help'])).toEqual({ command: 'help', topic: name });
+      expect(parseArgv([name, '-h'])).toEqual({ command: 'help', topic: name });
+    }
+    // --help wins over anything else, even invalid values.
+    expect(parseArgv(['set-size', 'many', '--help'])).toEqual({ command: 'help', topic: 'set-size' });
+  });
+
+  it('--version and -v', () => {
+    expect(parseArgv(['--version'])).toEqual({ command: 'version' });
+    expect(parseArgv(['-v'])).toEqual({ command: 'version' });
+    expect(parseArgv(['status', '--version'])).toEqual({ command: 'version' });
+  });
+});
+
+describe('run', () => {
+  it('takes the script, flags before and after it, and the script args after --', () => {
+    expect(parseArgv(['run', 'server.js'])).toEqual({
+      command: 'run',
+      script: 'server.js',
+      args: [],
+      flags: { settings: {} },
+      inspect: false,
+      quiet: false,
+    });
+    const inv = parseArgv(['run', '--size', '4', 'server.js', '-c', '/tmp/x.sock', '--', '--port', '80', '--size', '9']);
+    expect(inv).toMatchObject({ script: 'server.js', args: ['--port', '80', '--size', '9'], flags: { settings: { size: 4 }, control: '/tmp/x.sock' } });
+  });
+
+  it('reads every setting flag', () => {
+    const inv = parseArgv([
+      'run',
+      'app.js',
+      '--size=cpus',
+      '--ready-on',
+      'message',
+      '--startup-timeout',
+      'Infinity',
+      '--shutdown-timeout',
+      '5s',
+      '--terminate-timeout',
+      '250ms',
+      '--min-restart-age',
+      '1.5s',
+      '--throttle-delay',
+      '100',
+      '--max-throttle-delay',
+      '2m',
+      '--restart-concurrency',
+      '2',
+      '--restart-probation',
+      '0',
+      '--max-restarts',
+      'infinity',
+      '--restart-window',
+      '1h',
+    ]);
+    expect(inv).toMatchObject({
+      flags: {
+        settings: {
+          size: 'cpus',
+          readyOn: 'message',
+          startupTimeout: Infinity,
+          shutdownTimeout: 5_000,
+          terminateTimeout: 250,
+          minRestartAge: 1_500,
+          throttleDelay: 100,
+          maxThrottleDelay: 120_000,
+          restartConcurrency: 2,
+          restartProbation: 0,
+          maxRestarts: Infinity,
+          restartWindow: 3_600_000,
+        },
+      },
+    });
+  });
+
+  it('has a flag for every setting of createControl', () => {
+    expect(Object.keys(settingOptions).sort()).toEqual([...Object.keys(defaultSettings)].sort());
+    for (const key of Object.keys(settingOptions)) expect(commandSpecs.run.options).toContain(key);
+  });
+
+  it('--env is repeatable, --dashboard takes an optional port, --inspect and --quiet are flags', () => {
+    const inv = parseArgv(['run', 'a.js', '--env', 'A=1', '-e', 'B=x=y', '--env=C=', '--dashboard', '--inspect', '-q']);
+    expect(inv).toMatchObject({ flags: { env: { A: '1', B: 'x=y', C: '' }, dashboard: true }, inspect: true, quiet: true });
+    expect(parseArgv(['run', 'a.js', '--dashboard', '9000'])).toMatchObject({ flags: { dashboard: 9000 }, args: [] });
+    expect(parseArgv(['run', '--dashboard', 'a.js'])).toMatchObject({ script: 'a.js', flags: { dashboard: true } });
+    expect(parseArgv(['run', 'a.js', '--dashboard=0', '--dashboard-host', '0.0.0.0'])).toMatchObject({
+      flags: { dashboard: 0, dashboardHost: '0.0.0.0' },
+    });
+  });
+
+  it('leaves range checks to normalizeSettings but refuses text that is no value', () => {
+    expect(parseArgv(['run', 'a.js', '--shutdown-timeout', '-5'])).toMatchObject({ flags: { settings: { shutdownTimeout: -5 } } });
+    expect(parseArgv(['run', 'a.js', '--size', '1.5'])).toMatchObject({ flags: { settings: { size: 1.5 } } });
+    expect(codeOf(() => parseArgv(['run', 'a.js', '--shutdown-timeout', 'soon']))).toBe('CC_ERR_OPTION_INVALID');
+    expect(codeOf(() => parseArgv(['run', 'a.js', '--size', 'lots']))).toBe('CC_ERR_OPTION_INVALID');
+    expect(codeOf(() => parseArgv(['run', 'a.js', '--max-restarts', 'few']))).toBe('CC_ERR_OPTION_INVALID');
+    expect(codeOf(() => parseArgv(['run', 'a.js', '--dashboard=http']))).toBe('CC_ERR_OPTION_INVALID');
+    expect(codeOf(() => parseArgv(['run', 'a.js', '--dashboard=70000']))).toBe('CC_ERR_OPTION_INVALID');
+    expect(codeOf(() => parseArgv(['run', 'a.js', '--env', 'NOEQUALS']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
+    expect(codeOf(() => parseArgv(['run', 'a.js', '--env', '1BAD=x']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
+  });
+
+  it('names the flag in a value error', () => {
+    try {
+      parseArgv(['run', 'a.js', '--terminate-timeout', 'later']);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'CC_ERR_OPTION_INVALID', details: { option: '--terminate-timeout' } });
+    }
+  });
+
+  it('usage mistakes', () => {
+    expect(codeOf(() => parseArgv(['run']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
+    expect(codeOf(() => parseArgv(['run', 'a.js', '--port', '80']))).toBe('CC_ERR_CLI_UNKNOWN_OPTION');
+    expect(codeOf(() => parseArgv(['run', 'a.js', '--size']))).toBe('CC_ERR_CLI_MISSING_VALUE');
+    expect(codeOf(() => parseArgv(['run', 'a.js', '--size', '--']))).toBe('CC_ERR_CLI_MISSING_VALUE');
+    expect(codeOf(() => parseArgv(['run', 'a.js', '--size', '2', '--size', '3']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
+    expect(codeOf(() => parseArgv(['run', 'a.js', '--inspect=yes']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
+  });
+});
+
+describe('commands that talk to a control', () => {
+  it('status, events, stop, restart', () => {
+    expect(parseArgv(['status'])).toEqual({ command: 'status', json: false });
+    expect(parseArgv(['status', '--json', '--control', 'x.sock'])).toEqual({ command: 'status', json: true, control: 'x.sock' });
+    expect(parseArgv(['events', '--json'])).toEqual({ command: 'events', json: true });
+    expect(parseArgv(['stop'])).toEqual({ command: 'stop', force: false, json: false });
+    expect(parseArgv(['stop', '-f'])).toEqual({ command: 'stop', force: true, json: false });
+    expect(parseArgv(['restart'])).toEqual({ command: 'restart', wait: false, json: false });
+    expect(parseArgv(['restart', '--wait'])).toEqual({ command: 'restart', wait: true, json: false });
+    expect(parseArgv(['restart', '-w', '-c', 'y'])).toEqual({ command: 'restart', wait: true, json: false, control: 'y' });
+  });
+
+  it('set-size, add, remove', () => {
+    expect(parseArgv(['set-size', '8'])).toEqual({ command: 'set-size', size: 8, wait: true, json: false });
+    expect(parseArgv(['set-size', 'cpus', '--no-wait'])).toEqual({ command: 'set-size', size: 'cpus', wait: false, json: false });
+    expect(parseArgv(['set-size', '0'])).toMatchObject({ size: 0 });
+    expect(parseArgv(['add'])).toEqual({ command: 'add', n: 1, wait: true, json: false });
+    expect(parseArgv(['add', '3'])).toMatchObject({ n: 3 });
+    expect(parseArgv(['remove', '2', '--json'])).toEqual({ command: 'remove', n: 2, wait: true, json: true });
+    for (const bad of [['set-size'], ['set-size', '-1'], ['set-size', '2.5'], ['set-size', 'x'], ['set-size', '1', '2'], ['add', 'two'], ['remove', '-3']]) {
+      expect(codeOf(() => parseArgv(bad)), bad.join(' ')).toBe('CC_ERR_CLI_BAD_ARGUMENT');
+    }
+  });
+
+  it('shutdown and terminate take ids or all (the default)', () => {
+    expect(parseArgv(['shutdown'])).toEqual({ command: 'shutdown', ids: 'all', json: false });
+    expect(parseArgv(['shutdown', 'all'])).toEqual({ command: 'shutdown', ids: 'all', json: false });
+    expect(parseArgv(['terminate', '3', '4'])).toEqual({ command: 'terminate', ids: [3, 4], json: false });
+    expect(codeOf(() => parseArgv(['terminate', '3', 'all']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
+    expect(codeOf(() => parseArgv(['terminate', 'three']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
+  });
+
+  it('refuses options of other commands and stray arguments', () => {
+    expect(codeOf(() => parseArgv(['status', '--force']))).toBe('CC_ERR_CLI_UNKNOWN_OPTION');
+    expect(codeOf(() => parseArgv(['status', '--size', '2']))).toBe('CC_ERR_CLI_UNKNOWN_OPTION');
+    expect(codeOf(() => parseArgv(['status', 'now']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
+    expect(codeOf(() => parseArgv(['stop', '--', 'x']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
+    expect(codeOf(() => parseArgv(['status', '--control']))).toBe('CC_ERR_CLI_MISSING_VALUE');
+  });
+});
+
+describe('diagram', () => {
+  it('defaults to the worker as Mermaid', () => {
+    expect(parseArgv(['diagram'])).toEqual({ command: 'diagram', machine: 'worker', format: 'mermaid' });
+    expect(parseArgv(['diagram', 'control', '--format', 'svg'])).toEqual({ command: 'diagram', machine: 'control', format: 'svg' });
+    expect(codeOf(() => parseArgv(['diagram', 'master']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
+    expect(codeOf(() => parseArgv(['diagram', '--format', 'png']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
+  });
+});
+
+describe('top level', () => {
+  it('unknown commands and options', () => {
+    expect(codeOf(() => parseArgv(['deploy']))).toBe('CC_ERR_CLI_UNKNOWN_COMMAND');
+    expect(codeOf(() => parseArgv(['--size', '2']))).toBe('CC_ERR_CLI_UNKNOWN_COMMAND');
+  });
+
+  it('every option of every command exists in the table, with a unique flag per command', () => {
+    for (const name of commandNames) {
+      const flags = commandSpecs[name].options.map((o) => options[o].flag);
+      expect(new Set(flags).size, name).toBe(flags.length);
+      const shorts = commandSpecs[name].options.map((o) => (options[o] as { short?: string }).short).filter(Boolean);
+      expect(new Set(shorts).size, name).toBe(shorts.length);
+    }
+  });
+
+  it('is pure: the same argv gives the same data, argv is not changed', () => {
+    const argv = Object.freeze(['run', 'a.js', '--env', 'A=1', '--', 'x']);
+    expect(parseArgv(argv)).toEqual(parseArgv(argv));
+  });
+});
+
+describe('readValue', () => {
+  it('reads durations with units', () => {
+    const spec = settingOptions.shutdownTimeout;
+    expect(readValue(spec, '5000', 'x')).toBe(5_000);
+    expect(readValue(spec, '5000ms', 'x')).toBe(5_000);
+    expect(readValue(spec, ' 2s ', 'x')).toBe(2_000);
+    expect(readValue(spec, '0.5m', 'x')).toBe(30_000);
+    expect(readValue(spec, 'inf', 'x')).toBe(Infinity);
+    expect(codeOf(() => readValue(spec, '5 minutes', 'x'))).toBe('CC_ERR_OPTION_INVALID');
+    expect(codeOf(() => readValue(spec, '', 'x'))).toBe('CC_ERR_OPTION_INVALID');
+  });
+});

@@ -1,0 +1,379 @@
+/**
+ * `clusterchart run` as a real process, driven only through the CLI and the socket:
+ * - status (table and JSON shape, the agent's connections and memory), socket mode 0600;
+ * - set-size up and down, add and remove, restart --wait with progress, shutdown and
+ *   terminate of one id and of all, stop and stop --force, events;
+ * - SIGTERM and SIGINT to the run process stop the workers and exit 0; a crash loop exits 1;
+ * - --env, configuration files and `-- args` reach the workers.
+ * Every test kills what it started (the run process's whole group) in afterEach.
+ */
+import { readFileSync, readdirSync, statSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, cli, fixture, isAlive, killStarted, requireBuild, startFollower, startRun, status, tempDir } from './helpers.js';
+
+const dirs: Array<() => void> = [];
+beforeAll(requireBuild);
+afterEach(() => {
+  killStarted();
+  for (const remove of dirs.splice(0)) remove();
+});
+
+function temp() {
+  const t = tempDir();
+  dirs.push(t.remove);
+  return t;
+}
+
+/** Fast timings so the rollouts and stops of these tests take milliseconds. */
+const fast = ['--restart-probation', '50', '--shutdown-timeout', '2s', '--terminate-timeout', '2s'];
+
+async function app(size: number, extra: string[] = []) {
+  const { sock, dir } = temp();
+  const run = await startRun([fixture('http-app.cjs'), '--size', String(size), ...fast, ...extra], { sock });
+  return { run, sock, dir };
+}
+
+const noStack = (text: string) => expect(text).not.toMatch(/^\s+at /m);
+
+describe('status', () => {
+  it('shows the control and every worker as a table and as JSON; the socket is mode 0600', async () => {
+    const { run, sock } = await app(2);
+    expect(statSync(sock).mode & 0o777).toBe(0o600);
+
+    const json = await status(sock);
+    expect(json.master).toMatchObject({ pid: run.pid, state: 'running', size: 2, generation: 1, health: 'ok', restarting: false });
+    expect(json.master.startTime).toEqual(expect.any(Number));
+    expect(json.workers).toHaveLength(2);
+    for (const [i, w] of json.workers.entries()) {
+      expect(w).toEqual({
+        id: i + 1,
+        pid: expect.any(Number),
+        state: 'online.ready',
+        generation: 1,
+        slot: expect.any(Number),
+        startTime: expect.any(Number),
+        uptime: expect.any(Number),
+        restarts: 0,
+        // The agent is preloaded: the app has no code for these.
+        connections: 0,
+        memory: expect.any(Number),
+      });
+      expect(w.memory).toBeGreaterThan(1_000_000);
+    }
+    expect(json.workers.map((w) => w.slot).sort()).toEqual([0, 1]);
+    expect(run.workerPids().sort()).toEqual(json.workers.map((w) => w.pid).sort());
+
+    const table = await cli(['status', '--control', sock]);
+    expect(table.code).toBe(0);
+    const [summary, header, ...rows] = table.stdout.trimEnd().split('\n');
+    expect(summary).toMatch(new RegExp(`^control ${run.pid} running · size 2 · generation 1 · health ok · up `));
+    expect(header!.split(/\s+/)).toEqual(['ID', 'PID', 'STATE', 'GEN', 'UPTIME', 'RESTARTS', 'CONNS', 'MEMORY']);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]!.trim().split(/\s+/).slice(0, 4)).toEqual(['1', String(json.workers[0]!.pid), 'online.ready', '1']);
+    expect(rows[0]).toMatch(/MiB$/);
+  });
+});
+
+describe('size', () => {
+  it('set-size grows and shrinks the cluster and waits for it', async () => {
+    const { sock } = await app(1);
+    const up = await cli(['set-size', '3', '--control', sock]);
+    expect(up).toMatchObject({ code: 0, stdout: 'size 3: 3 live, 3 ready\n' });
+    let now = await status(sock);
+    expect(now.master.size).toBe(3);
+    expect(now.workers.map((w) => w.state)).toEqual(['online.ready', 'online.ready', 'online.ready']);
+    const before = now.workers.map((w) => w.pid!);
+
+    const down = await cli(['set-size', '1', '--json', '--control', sock]);
+    expect(down.code).toBe(0);
+    expect(JSON.parse(down.stdout)).toEqual({ size: 1, live: 1, ready: 1 });
+    now = await status(sock);
+    expect(now.workers).toHaveLength(1);
+    // Scale-down removes the newest first: the first worker stays.
+    expect(now.workers[0]!.pid).toBe(before[0]);
+    for (const pid of before.slice(1)) expect(isAlive(pid)).toBe(false);
+  });
+
+  it('add and remove are relative', async () => {
+    const { sock } = await app(1);
+    expect(await cli(['add', '--control', sock])).toMatchObject({ code: 0, stdout: 'size 2: 2 live, 2 ready\n' });
+    expect(await cli(['add', '2', '--control', sock])).toMatchObject({ code: 0, stdout: 'size 4: 4 live, 4 ready\n' });
+    expect(await cli(['remove', '3', '--control', sock])).toMatchObject({ code: 0, stdout: 'size 1: 1 live, 1 ready\n' });
+    expect(await cli(['remove', '--control', sock])).toMatchObject({ code: 0, stdout: 'size 0: 0 live, 0 ready\n' });
+    expect((await status(sock)).workers).toEqual([]);
+  });
+});
+
+describe('restart', () => {
+  it('restart --wait prints progress, then a summary; every worker is new', async () => {
+    const { sock, run } = await app(2);
+    const before = (await status(sock)).workers.map((w) => w.pid);
+    const result = await cli(['restart', '--wait', '--control', sock]);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines.slice(0, 3)).toEqual(['0/2 replaced', '1/2 replaced', '2/2 replaced']);
+    expect(lines[3]).toMatch(/^restarted: 2 workers replaced in \S+ \(generation 2\)$/);
+    const after = await status(sock);
+    expect(after.master).toMatchObject({ generation: 2, restarting: false });
+    expect(after.workers.map((w) => w.generation)).toEqual([2, 2]);
+    expect(after.workers.map((w) => w.restarts)).toEqual([1, 1]);
+    for (const pid of before) expect(after.workers.map((w) => w.pid)).not.toContain(pid);
+    await run.waitFor(/^control: restart done, generation 2$/);
+  });
+
+  it('restart without --wait answers at once; --json streams progress objects', async () => {
+    const { sock, run } = await app(2);
+    const quick = await cli(['restart', '--control', sock]);
+    expect(quick).toMatchObject({ code: 0, stdout: 'restarting: generation 2, 2 workers to replace\n' });
+    await run.waitFor(/^control: restart done, generation 2$/);
+    const waited = await cli(['restart', '--wait', '--json', '--control', sock]);
+    const lines = waited.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.slice(0, -1)).toEqual([{ progress: { replaced: 0, total: 2 } }, { progress: { replaced: 1, total: 2 } }, { progress: { replaced: 2, total: 2 } }]);
+    expect(lines.at(-1)).toMatchObject({ generation: 3, replaced: 2, total: 2, waited: true });
+  });
+});
+
+describe('shutdown and terminate', () => {
+  it('one id, then all; the control replaces them', async () => {
+    const { sock } = await app(2);
+    const [first, second] = (await status(sock)).workers;
+
+    expect(await cli(['shutdown', String(first!.id), '--control', sock])).toMatchObject({ code: 0, stdout: `shut down: #${first!.id}\n` });
+    expect(isAlive(first!.pid!)).toBe(false);
+    expect(await cli(['terminate', String(second!.id), '--control', sock])).toMatchObject({ code: 0, stdout: `terminated: #${second!.id}\n` });
+    expect(isAlive(second!.pid!)).toBe(false);
+
+    const replaced = await cli(['set-size', '2', '--control', sock]);
+    expect(replaced.code).toBe(0);
+    const now = (await status(sock)).workers;
+    expect(now.map((w) => w.id)).toEqual([3, 4]);
+
+    const all = await cli(['shutdown', 'all', '--control', sock]);
+    expect(all).toMatchObject({ code: 0, stdout: 'shut down: #3, #4\n' });
+    for (const w of now) expect(isAlive(w.pid!)).toBe(false);
+    await cli(['set-size', '2', '--control', sock]);
+    const again = (await status(sock)).workers;
+    const term = await cli(['terminate', '--control', sock]);
+    expect(term).toMatchObject({ code: 0, stdout: `terminated: ${again.map((w) => `#${w.id}`).join(', ')}\n` });
+    for (const w of again) expect(isAlive(w.pid!)).toBe(false);
+  });
+});
+
+describe('stopping', () => {
+  it('stop: workers drain, the run process exits 0, the socket is removed', async () => {
+    const { sock, run } = await app(2);
+    const pids = (await status(sock)).workers.map((w) => w.pid!);
+    const stop = await cli(['stop', '--control', sock]);
+    expect(stop).toMatchObject({ code: 0, stdout: 'stopped\n' });
+    const exit = await run.exited();
+    expect(exit.code).toBe(0);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    expect(existsSync(sock)).toBe(false);
+    expect(run.lines).toContain('clusterchart: stopped');
+    expect(run.lines.filter((l) => / -> exited$/.test(l))).toHaveLength(2);
+    expect(run.lines.filter((l) => / -> disconnecting$/.test(l))).toHaveLength(2);
+  });
+
+  it('stop --force terminates at once', async () => {
+    const { sock, run } = await app(2);
+    const stop = await cli(['stop', '--force', '--json', '--control', sock]);
+    expect(stop.code).toBe(0);
+    expect(JSON.parse(stop.stdout)).toEqual({ stopped: true, force: true });
+    expect((await run.exited()).code).toBe(0);
+    expect(run.lines.some((l) => / -> exiting\.terminating$/.test(l))).toBe(true);
+    expect(run.lines.some((l) => / -> disconnecting$/.test(l))).toBe(false);
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('%s to the run process stops the workers and exits 0', async (signal) => {
+    const { sock, run } = await app(2);
+    const pids = (await status(sock)).workers.map((w) => w.pid!);
+    process.kill(run.pid, signal);
+    const exit = await run.exited();
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    expect(existsSync(sock)).toBe(false);
+    expect(run.lines).toContain('control: stop');
+    noStack(exit.stderr);
+  });
+
+  it('gives up on a crash loop and exits 1', async () => {
+    const { sock } = temp();
+    const run = await startRun(
+      [fixture('crash-app.cjs'), '--size', '2', '--max-restarts', '2', '--throttle-delay', '10', '--max-throttle-delay', '20'],
+      { sock, ready: false },
+    );
+    const exit = await run.exited();
+    expect(exit.code).toBe(1);
+    expect(run.lines.some((l) => /^control: giving up: 3 unexpected exits/.test(l))).toBe(true);
+    expect(existsSync(sock)).toBe(false);
+    noStack(exit.stderr);
+  });
+});
+
+describe('events', () => {
+  it('follows the control: one line per transition, JSON with --json', async () => {
+    const { sock } = await app(1);
+    const human = await startFollower(['events', '--control', sock]);
+    const json = await startFollower(['events', '--json', '--control', sock]);
+    expect(await cli(['add', '--control', sock])).toMatchObject({ code: 0 });
+    const worker = (await status(sock)).workers.find((w) => w.id === 2)!;
+    await human.waitFor(new RegExp(`^#2\\[${worker.pid}\\] online\\.booting -> online\\.ready$`));
+    expect(human.lines.slice(0, 3)).toEqual(['control: size 2', '#2[?] new -> starting', `#2[${worker.pid}] starting -> online.booting`]);
+    await json.waitFor(/"type":"ready"/);
+    const events = json.lines.map((l) => JSON.parse(l) as { type: string });
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['setSize', 'fork', 'online', 'listening', 'ready', 'transition']));
+    expect(events.find((e) => e.type === 'ready')).toEqual({ type: 'ready', worker: { id: 2, pid: worker.pid, slot: 1, generation: 1 } });
+
+    // The control stops: followers see it and exit 0.
+    await cli(['stop', '--control', sock]);
+    expect((await human.exited()).code).toBe(0);
+    expect((await json.exited()).code).toBe(0);
+    expect(human.lines.at(-1)).toBe('control: stopped');
+  });
+});
+
+describe('dashboard', () => {
+  it('--dashboard serves the page and the probes of this control', async () => {
+    const { run, sock } = await app(2, ['--dashboard', '0']);
+    const line = await run.waitFor(/^clusterchart: dashboard at http:\/\/127\.0\.0\.1:\d+\/$/);
+    const url = /http:\S+/.exec(line)![0];
+    const health = await fetch(`${url}healthz`);
+    expect(health.status).toBe(200);
+    const api = (await (await fetch(`${url}api/status`)).json()) as { master: { pid: number } };
+    expect(api.master.pid).toBe(run.pid);
+    expect((await status(sock)).master.pid).toBe(run.pid);
+    await cli(['stop', '--control', sock]);
+    expect((await run.exited()).code).toBe(0);
+    await expect(fetch(`${url}healthz`)).rejects.toThrow();
+  });
+});
+
+describe('inspect and quiet', () => {
+  it('--inspect prints XState inspection events as JSON lines on stderr; --quiet hides transitions', async () => {
+    const { run, sock } = await app(1, ['--inspect', '--quiet']);
+    const events = run
+      .stderr()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { type: string; actor: string; value?: unknown });
+    expect(events.some((e) => e.type === '@xstate.snapshot' && e.actor === 'worker-1')).toBe(true);
+    expect(events.some((e) => e.type === '@xstate.event' && e.actor === 'control')).toBe(true);
+    expect(run.lines.some((l) => /^#\d+\[/.test(l))).toBe(false);
+    await cli(['stop', '--control', sock]);
+    expect((await run.exited()).code).toBe(0);
+  });
+});
+
+describe('what reaches the workers', () => {
+  it('--env, configuration env and the script arguments after --', async () => {
+    const { sock, dir } = temp();
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    const cwd = join(dir, 'app');
+    mkdirSync(cwd);
+    writeFileSync(join(cwd, 'clusterchart.config.json'), JSON.stringify({ size: 2, env: { FROM_FILE: 'file', BOTH: 'file' } }));
+    await startRun([fixture('env-app.cjs'), '--env', 'BOTH=flag', '--env', `OUT_DIR=${out}`, '--', '--flag', 'value'], {
+      sock,
+      cwd,
+      env: cleanEnv({ CLUSTERCHART_SHUTDOWN_TIMEOUT: '1s' }),
+    });
+    const seen = readdirSync(out).map((f) => JSON.parse(readFileSync(join(out, f), 'utf8')) as { argv: string[]; env: Record<string, string> });
+    expect(seen).toHaveLength(2);
+    for (const worker of seen) {
+      expect(worker.argv).toEqual(['--flag', 'value']);
+      expect(worker.env).toMatchObject({ FROM_FILE: 'file', BOTH: 'flag', CLUSTERCHART_SLOT: expect.stringMatching(/^[01]$/) });
+    }
+    expect(seen.map((w) => w.env.CLUSTERCHART_SLOT).sort()).toEqual(['0', '1']);
+  });
+});
+
+describe('exit status', () => {
+  it('2 for usage mistakes, with one line and no stack trace', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['deploy'], /CC_ERR_CLI_UNKNOWN_COMMAND/],
+      [['status', '--verbose'], /CC_ERR_CLI_UNKNOWN_OPTION/],
+      [['set-size', 'lots'], /CC_ERR_CLI_BAD_ARGUMENT/],
+      [['set-size'], /CC_ERR_CLI_BAD_ARGUMENT/],
+      [['terminate', 'x'], /CC_ERR_CLI_BAD_ARGUMENT/],
+      [['run'], /CC_ERR_CLI_BAD_ARGUMENT/],
+      [['run', 'no-such-app.js'], /CC_ERR_CLI_SCRIPT_NOT_FOUND/],
+      [['run', fixture('http-app.cjs'), '--shutdown-timeout', '-1'], /CC_ERR_OPTION_INVALID/],
+      [['run', fixture('http-app.cjs'), '--ready-on', 'never'], /CC_ERR_OPTION_INVALID/],
+      [['run', fixture('http-app.cjs'), '--size'], /CC_ERR_CLI_MISSING_VALUE/],
+    ];
+    for (const [args, pattern] of cases) {
+      const result = await cli(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(pattern);
+      expect(result.stderr.trimEnd().split('\n'), args.join(' ')).toHaveLength(1);
+      noStack(result.stderr);
+    }
+  });
+
+  it('2 for a bad configuration file or environment variable', async () => {
+    const { dir } = temp();
+    writeFileSync(join(dir, 'clusterchart.config.json'), '{"size": 2, "sizes": 3}');
+    const unknown = await cli(['run', fixture('http-app.cjs')], { cwd: dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/CC_ERR_CONFIG_UNKNOWN_KEY/);
+    const fromEnv = await cli(['run', fixture('http-app.cjs')], { env: cleanEnv({ CLUSTERCHART_SIZE: '-3' }) });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toMatch(/CLUSTERCHART_SIZE.*CC_ERR_OPTION_INVALID/);
+  });
+
+  it('3 when no control is reachable, naming the socket', async () => {
+    const { dir } = temp();
+    const missing = join(dir, 'nobody.sock');
+    for (const args of [['status'], ['stop'], ['restart', '--wait'], ['events'], ['set-size', '2']]) {
+      const result = await cli([...args, '--control', missing]);
+      expect(result.code, args.join(' ')).toBe(3);
+      expect(result.stderr).toContain(missing);
+      expect(result.stderr).toMatch(/CC_ERR_CLI_UNREACHABLE/);
+      noStack(result.stderr);
+    }
+    // The default socket in a folder with none.
+    const fallback = await cli(['status'], { cwd: dir });
+    expect(fallback.code).toBe(3);
+    expect(fallback.stderr).toContain('./clusterchart.sock');
+  });
+
+  it('1 for a command the control refuses, and for a socket already served', async () => {
+    const { sock, run } = await app(1);
+    const unknown = await cli(['terminate', '99', '--control', sock]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/No worker with id 99.*CC_ERR_WORKER_UNKNOWN/);
+
+    const second = await cli(['run', fixture('http-app.cjs'), '--control', sock]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/CC_ERR_SERVER_IN_USE/);
+    expect(second.stderr).toContain(sock);
+    noStack(second.stderr);
+    // The first control was not touched.
+    expect((await status(sock)).master.pid).toBe(run.pid);
+    expect(second.stdout).not.toMatch(/-> starting/);
+  });
+
+  it('--json errors also go to stdout as an object', async () => {
+    const { dir } = temp();
+    const result = await cli(['status', '--json', '--control', join(dir, 'x.sock')]);
+    expect(result.code).toBe(3);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { code: 'CC_ERR_CLI_UNREACHABLE' } });
+  });
+});
+
+describe('help and version', () => {
+  it('--help on every command, --version', async () => {
+    const top = await cli(['--help']);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/^clusterchart \d+\.\d+\.\d+: /);
+    for (const command of ['run', 'status', 'restart', 'set-size', 'add', 'remove', 'shutdown', 'terminate', 'stop', 'events', 'diagram']) {
+      const help = await cli([command, '--help']);
+      expect(help.code, `${command}: ${help.stderr}`).toBe(0);
+      expect(help.stdout).toMatch(new RegExp(`^Usage: clusterchart ${command} `));
+    }
+    const version = await cli(['--version']);
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(version).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+  });
+});
