@@ -1,3 +1,4 @@
+import type { ControlStatus } from '../../src/runtime/create-control.js';
 /**
  * Real `clusterchart` processes for CLI tests: `node dist/cli.js run …` as a child in its
  * own process group (so a failed test can SIGKILL the whole tree), its output read line by
@@ -34,14 +35,7 @@ export interface Result {
 /** Every process a test started, to kill in afterEach (pid → kill the group or just it). */
 const started = new Map<number, { group: boolean }>();
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { isAlive } from '../helpers/processes.js';
 
 /** SIGKILL every process (and process group) started through these helpers that still runs. */
 export function killStarted(): void {
@@ -199,21 +193,8 @@ export async function startRun(
   return run;
 }
 
-export interface StatusJson {
-  master: { pid: number; state: string; size: number | null; generation: number; health: string; restarting: boolean; startTime: number | null };
-  workers: Array<{
-    id: number;
-    pid: number | null;
-    state: string;
-    generation: number;
-    slot: number;
-    startTime: number | null;
-    uptime: number | null;
-    restarts: number;
-    connections: number | null;
-    memory: number | null;
-  }>;
-}
+/** `status --json` prints exactly what `control.status()` returns. */
+export type StatusJson = ControlStatus;
 
 export async function status(sock: string): Promise<StatusJson> {
   const result = await cli(['status', '--json', '--control', sock]);
