@@ -2,12 +2,13 @@
  * DOT → SVG with Graphviz compiled to WebAssembly (`@viz-js/viz`): no system package, the
  * same output on every machine. The WebAssembly instance is made once, on first use.
  */
-import { type RenderError, instance } from '@viz-js/viz';
+import type { RenderError, Viz } from '@viz-js/viz';
 import { createError } from '../errors.js';
 
-type Viz = Awaited<ReturnType<typeof instance>>;
-
 let viz: Promise<Viz> | undefined;
+
+/** Loaded on first use: a control that never draws never pays for Graphviz. */
+const instance = () => import('@viz-js/viz').then((m) => m.instance());
 
 /** Renders DOT to an SVG document; throws `CC_ERR_OPTION_INVALID` when Graphviz cannot. */
 export async function renderSvg(dot: string): Promise<string> {

@@ -31,6 +31,11 @@ export interface ControlContext {
   throttle: number;
   /** Instants of the unexpected exits inside the sliding `restartWindow`. */
   recentExits: number[];
+  /**
+   * Crash-loop exits since health was last ok. Backoff spreads a crash loop's exits wider
+   * than any window; counted as one episode, a loop that never gets healthy still gives up.
+   */
+  crashStreak: number;
   /** Why the control last stopped. */
   stopReason: 'stop' | 'giveup' | null;
 }
@@ -68,7 +73,6 @@ export type ControlFact =
 type InternalEvent =
   | { type: 'control.reconcile' }
   | { type: 'control.giveUp' }
-  | { type: 'control.workerReady'; id: number }
   | { type: 'control.workerExit'; exit: WorkerExit }
   | { type: `xstate.done.actor.${string}`; output: WorkerExit };
 
@@ -127,6 +131,9 @@ export function viewsOf(workers: Record<number, WorkerRef>): WorkerView[] {
   }
   return views.sort((a, b) => a.id - b.id);
 }
+
+/** Workers not shutting down at the control's request. */
+const liveCount = (context: ControlContext) => viewsOf(context.workers).filter((w) => w.status !== 'stopping').length;
 
 const isUnexpected = (exit: WorkerExit) => !exit.expected;
 
@@ -312,9 +319,11 @@ export const controlMachine = setup({
       if (!check(within('#control.running'))) return;
       if (isUnexpected(exit)) {
         const recent = exitsInWindow(context, exit);
-        enqueue.assign({ recentExits: recent });
-        if (recent.length > context.settings.maxRestarts) {
-          enqueue.emit({ type: 'giveup', exits: recent.length, window: context.settings.restartWindow, maxRestarts: context.settings.maxRestarts });
+        const crashStreak = context.crashStreak + (isDangerExit(context, exit) ? 1 : 0);
+        enqueue.assign({ recentExits: recent, crashStreak });
+        const exits = Math.max(recent.length, crashStreak);
+        if (exits > context.settings.maxRestarts) {
+          enqueue.emit({ type: 'giveup', exits, window: context.settings.restartWindow, maxRestarts: context.settings.maxRestarts });
           enqueue.raise({ type: 'control.giveUp' });
           return;
         }
@@ -329,10 +338,8 @@ export const controlMachine = setup({
     noOldWorkers: ({ context }) => !hasOldWorkers(context),
     noWorkers: ({ context }) => Object.keys(context.workers).length === 0,
     isDangerExit: ({ context, event }) => isDangerExit(context, exitOf(event)),
-    isNewGenerationReady: ({ context, event }) => {
-      const ref = context.workers[(event as { id: number }).id];
-      return ref !== undefined && ref.getSnapshot().context.generation === context.generation;
-    },
+    hasNewGenerationReady: ({ context }) =>
+      viewsOf(context.workers).some((w) => w.generation === context.generation && w.status === 'ready'),
     isNewGenerationExit: ({ context, event }) => exitOf(event).generation === context.generation,
   },
   delays: {
@@ -352,6 +359,7 @@ export const controlMachine = setup({
     forksBySlot: {},
     throttle: input.settings.throttleDelay,
     recentExits: [],
+    crashStreak: 0,
     stopReason: null,
   }),
   initial: 'idle',
@@ -366,14 +374,16 @@ export const controlMachine = setup({
     ],
     'cluster.*': { actions: 'routeFact' },
     'worker.ready': { actions: 'routeFact' },
+    // An adopted worker may exit while the control is idle or stopped: forget it too.
+    'xstate.done.actor.*': { actions: 'recordExit' },
   },
   states: {
     idle: {
-      on: { 'control.start': 'running' },
+      on: { 'control.start': 'running', 'control.stop': { guard: not('noWorkers'), target: 'stopping', actions: assign({ stopReason: 'stop' }) } },
     },
     running: {
       type: 'parallel',
-      entry: [assign({ stopReason: null }), emit({ type: 'start' } as const), 'reconcileNext'],
+      entry: [assign({ stopReason: null, rolloutSize: null, recentExits: [], crashStreak: 0 }), emit({ type: 'start' } as const), 'reconcileNext'],
       on: {
         'control.reconcile': { actions: 'reconcile' },
         'control.stop': 'stopping',
@@ -387,14 +397,14 @@ export const controlMachine = setup({
         },
         'control.add': {
           actions: [
-            assign({ size: ({ context, event }) => (context.size ?? viewsOf(context.workers).length) + event.n }),
+            assign({ size: ({ context, event }) => (context.size ?? liveCount(context)) + event.n }),
             emit(({ context }) => ({ type: 'setSize', size: context.size }) as const),
             'reconcileNext',
           ],
         },
         'control.remove': {
           actions: [
-            assign({ size: ({ context, event }) => Math.max(0, (context.size ?? viewsOf(context.workers).length) - event.n) }),
+            assign({ size: ({ context, event }) => Math.max(0, (context.size ?? liveCount(context)) - event.n) }),
             emit(({ context }) => ({ type: 'setSize', size: context.size }) as const),
             'reconcileNext',
           ],
@@ -413,7 +423,6 @@ export const controlMachine = setup({
         'worker.serving': {
           actions: [
             emit(({ context, event }) => ({ type: 'ready', worker: infoOf(context.workers[event.id]!) }) as const),
-            raise(({ event }) => ({ type: 'control.workerReady', id: event.id }) as const),
             'reconcileNext',
           ],
         },
@@ -449,7 +458,7 @@ export const controlMachine = setup({
                   actions: [
                     assign({
                       generation: ({ context }) => context.generation + 1,
-                      rolloutSize: ({ context }) => (context.size === null ? viewsOf(context.workers).filter((w) => w.status !== 'stopping').length : null),
+                      rolloutSize: ({ context }) => (context.size === null ? liveCount(context) : null),
                     }),
                     emit(({ context }) => ({ type: 'startRestart', generation: context.generation }) as const),
                   ],
@@ -479,7 +488,9 @@ export const controlMachine = setup({
               states: {
                 canary: {
                   entry: 'reconcileNext',
-                  on: { 'control.workerReady': { guard: 'isNewGenerationReady', target: 'probation' } },
+                  // Probation starts once a new-generation worker is ready: the canary, or one that
+                  // already was (a coalesced restart, or another new worker's exit reset probation).
+                  always: { guard: 'hasNewGenerationReady', target: 'probation' },
                 },
                 probation: {
                   after: { restartProbation: { target: 'rolling', actions: 'reconcileNext' } },
@@ -511,7 +522,7 @@ export const controlMachine = setup({
                   after: { throttle: { target: 'probing', actions: 'reconcileNext' } },
                 },
                 probing: {
-                  after: { minRestartAge: { target: '#control.running.health.ok', actions: 'reconcileNext' } },
+                  after: { minRestartAge: { target: '#control.running.health.ok', actions: [assign({ crashStreak: 0 }), 'reconcileNext'] } },
                   on: {
                     'control.workerExit': {
                       guard: 'isDangerExit',
@@ -562,7 +573,7 @@ export const controlMachine = setup({
     },
     stopped: {
       entry: emit(({ context }) => ({ type: 'stopped', reason: context.stopReason ?? 'stop' }) as const),
-      on: { 'control.start': 'running' },
+      on: { 'control.start': 'running', 'control.stop': { guard: not('noWorkers'), target: 'stopping', actions: assign({ stopReason: 'stop' }) } },
     },
   },
 });

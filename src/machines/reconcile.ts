@@ -66,7 +66,8 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
   const old = active.filter((w) => w.generation < generation);
   if (size === null) return { fork: [], shutdown: [] };
 
-  if (old.length === 0 || rollout === 'idle') {
+  // Size 0 needs no canary: every worker simply goes.
+  if (old.length === 0 || rollout === 'idle' || size === 0) {
     const missing = size - active.length;
     if (missing > 0) return { fork: freeSlots(active, Math.min(missing, forkBudget)), shutdown: [] };
     const extra = [...active].sort(scaleDownOrder).slice(0, -missing);

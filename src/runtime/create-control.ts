@@ -209,7 +209,7 @@ export function createControl(options: ControlOptions = {}): Control {
             reject(
               gaveUp
                 ? createError('CC_ERR_CONTROL_GAVE_UP', {
-                    exits: snap.context.recentExits.length,
+                    exits: Math.max(snap.context.recentExits.length, snap.context.crashStreak),
                     window: settings.restartWindow,
                     maxRestarts: settings.maxRestarts,
                   })
@@ -248,8 +248,9 @@ export function createControl(options: ControlOptions = {}): Control {
       return until('start', atSize);
     },
     async stop({ force = false } = {}) {
-      if (state().matches('running') || state().matches('stopping')) actor.send({ type: 'control.stop', force });
-      if (state().matches('idle')) return;
+      actor.send({ type: 'control.stop', force });
+      // Idle or stopped with no worker (adopted ones included): nothing to stop.
+      if (state().matches('idle') || state().matches('stopped')) return;
       return until('stop', () => state().matches('stopped'), true);
     },
     async setSize(size) {

@@ -143,8 +143,10 @@ export function createSimulatedCluster(options: { scriptFor?: ScriptFor; clock?:
     for (const timer of w.timers) clock.clearTimeout(timer);
     w.timers.clear();
     const id = idOf(w);
-    if (w.phase === 'online' && id !== null) report({ type: 'cluster.disconnect', id });
+    const wasOnline = w.phase === 'online';
+    // Dead before anyone hears of it: a disconnect the control sends back must not revive it.
     w.phase = 'exited';
+    if (wasOnline && id !== null) report({ type: 'cluster.disconnect', id });
     if (id !== null) report({ type: 'cluster.exit', id, code, signal });
   };
 

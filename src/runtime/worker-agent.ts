@@ -48,6 +48,15 @@ export function ready(): void {
   agent?.ready();
 }
 
+/**
+ * An app that listens for its own shutdown (the worker's `disconnect`, SIGTERM or SIGINT)
+ * decides when it is done draining; the agent never cuts that short. The control's
+ * shutdownTimeout still bounds it.
+ */
+function appOwnsShutdown(): boolean {
+  return (cluster.worker?.listenerCount('disconnect') ?? 0) > 0 || process.listenerCount('SIGTERM') > 1 || process.listenerCount('SIGINT') > 0;
+}
+
 function installAgent(): WorkerAgent | undefined {
   if (!cluster.isWorker || !isMainThread) return undefined;
   const registry = globalThis as unknown as Record<symbol, WorkerAgent | undefined>;
@@ -61,7 +70,7 @@ function createWorkerAgent(): WorkerAgent {
 
   /** Once nothing of ours is left to serve and the control hung up, the process may go. */
   const exitWhenDone = () => {
-    if (process.connected || servers.size() > 0 || exitTimer !== undefined) return;
+    if (process.connected || servers.size() > 0 || exitTimer !== undefined || appOwnsShutdown()) return;
     // Unref'd: when nothing else holds the event loop the process ends on its own, with no
     // help; the timer fires only when the app's own handles would keep it alive.
     exitTimer = setTimeout(() => process.exit(0), EXIT_DELAY_MS).unref();

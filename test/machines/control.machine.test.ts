@@ -405,3 +405,29 @@ describe('shutdown and terminate', () => {
     await expect(s.control.shutdown(99)).rejects.toMatchObject({ code: 'CC_ERR_WORKER_UNKNOWN' });
   });
 });
+
+describe('give-up of a crash loop that backoff spreads wider than the window', () => {
+  test('size 4 crashing at start gives up at the 11th crash with defaults (maxRestarts 10, window 60 s)', async () => {
+    const s = simulate({ size: 4 }, () => ({ exitAtStart: true }));
+    const started = s.control.start();
+    s.advance(120_000);
+    await expect(started).rejects.toMatchObject({ code: 'CC_ERR_CONTROL_GAVE_UP' });
+    expect(s.forks()).toHaveLength(11);
+    // Backoff puts the 11th crash 61.5 s after the first four: outside the 60 s window.
+    expect(s.of('giveup')).toMatchObject([{ at: 61_580, exits: 11, maxRestarts: 10 }]);
+  });
+
+  test('a healthy minRestartAge ends the episode: the streak starts over', () => {
+    let crashing = true;
+    const s = simulate({ size: 1, maxRestarts: 3, restartWindow: 1000 }, () => (crashing ? { exitAtStart: true } : {}));
+    s.start(3000);
+    expect(s.of('exit')).toHaveLength(3);
+    crashing = false;
+    s.advance(30_000);
+    expect(s.times('safe')).toHaveLength(1);
+    crashing = true;
+    s.sim.crash(s.workers()[0]!.id);
+    s.advance(3000);
+    expect(s.of('giveup')).toEqual([]);
+  });
+});
