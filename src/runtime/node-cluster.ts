@@ -29,9 +29,8 @@ export function agentPath(): string {
 export function createNodeClusterPort(options: ControlOptions, onError: (error: Error) => void = () => {}): ClusterPort {
   if (!cluster.isPrimary) throw createError('CC_ERR_CONTROL_NOT_PRIMARY');
   if (claimed) throw createError('CC_ERR_CONTROL_EXISTS');
-  claimed = true;
-
   const execArgv = [...(options.execArgv ?? process.execArgv), ...(options.agent === true ? ['--require', agentPath()] : [])];
+  claimed = true;
   cluster.setupPrimary({
     ...(options.exec === undefined ? {} : { exec: options.exec }),
     ...(options.args === undefined ? {} : { args: options.args }),
@@ -120,6 +119,16 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       workers.set(id, worker);
       ids.set(handle, id);
       worker.on('error', onError);
+      // Catch the new actor up with what already happened to a worker adopted late: its
+      // facts before this moment found no id and were dropped.
+      if (worker.isDead()) {
+        report({ type: 'cluster.exit', id, code: worker.process.exitCode, signal: worker.process.signalCode });
+      } else {
+        // `state` is set by node:cluster but not in its types.
+        const { state } = worker as Worker & { state?: string };
+        if (state === 'online' || state === 'listening') report({ type: 'cluster.online', id });
+        if (state === 'listening') report({ type: 'cluster.listening', id, address: null });
+      }
     },
     disconnect: guarded((id: number) => {
       const worker = workers.get(id);

@@ -29,6 +29,8 @@ afterEach(async () => {
     control = undefined;
   }
   killAll(pids);
+  // Wait until they are gone, or the next test's control would adopt them as live workers.
+  await allGone([...pids], 5000, 'workers of the previous test');
   pids.clear();
 });
 
