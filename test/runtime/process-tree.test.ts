@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { descendantsOf, killTree } from '../../src/runtime/process-tree.js';
+import { isAlive } from '../helpers/processes.js';
 
 const treeFixture = fileURLToPath(new URL('../fixtures/agent/tree.cjs', import.meta.url));
 
@@ -47,21 +48,6 @@ async function startChain(depth: number): Promise<{ root: ChildProcess; pids: nu
   return { root, pids };
 }
 
-/** True while `pid` runs; a zombie (exited, not yet reaped) counts as gone. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  if (process.platform !== 'linux') return true;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /** Waits until none of `pids` runs: they are not our children, so it checks every 20 ms, for at most `ms`. */
 async function waitUntilGone(pids: number[], ms: number): Promise<void> {

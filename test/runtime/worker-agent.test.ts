@@ -20,6 +20,7 @@ import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { descendantsOf } from '../../src/runtime/process-tree.js';
+import { isAlive } from '../helpers/processes.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/agent/', import.meta.url));
 const agentBuild = fileURLToPath(new URL('../../dist/worker.cjs', import.meta.url));
@@ -134,21 +135,6 @@ class Primary {
   }
 }
 
-/** True while `pid` runs; a zombie (exited, not yet reaped) counts as gone. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  if (process.platform !== 'linux') return true;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Waits until none of `pids` runs. These processes are not children of the test, so no

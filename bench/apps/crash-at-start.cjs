@@ -1,0 +1,4 @@
+'use strict';
+// Fails during startup, every time.
+require('./record.cjs').record('worker');
+process.exit(1);
