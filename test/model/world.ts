@@ -607,6 +607,17 @@ class Engine {
       w.stopReason = w.stopReason === 'shutdown' || w.stopReason === 'terminate' ? w.stopReason : reason;
     };
     const go = (to: WorkerStateName) => this.moveWorker(w, to);
+    /** The `online` parent's own transitions, shared by `booting` and `ready`. */
+    const online = () => {
+      if (e.type === 'control.shutdown') {
+        requested('shutdown');
+        return go('disconnecting');
+      }
+      if (e.type === 'control.terminate') {
+        requested('terminate');
+        return go('exiting.terminating');
+      }
+    };
     const exit = (as: WorkerStateName) => {
       const fact = e as Extract<Fact, { type: 'cluster.exit' }>;
       w.exit = {
@@ -653,30 +664,14 @@ class Engine {
           w.stopReason = 'startupTimeout';
           return go('exiting.terminating');
         }
-        if (e.type === 'control.shutdown') {
-          requested('shutdown');
-          return go('disconnecting');
-        }
-        if (e.type === 'control.terminate') {
-          requested('terminate');
-          return go('exiting.terminating');
-        }
-        return;
+        return online();
       case 'online.ready':
         if (e.type === 'cluster.exit') return exit('online.ready');
         if (e.type === 'cluster.disconnect') {
           w.stopReason = 'disconnect';
           return go('disconnecting');
         }
-        if (e.type === 'control.shutdown') {
-          requested('shutdown');
-          return go('disconnecting');
-        }
-        if (e.type === 'control.terminate') {
-          requested('terminate');
-          return go('exiting.terminating');
-        }
-        return;
+        return online();
       case 'disconnecting':
         if (e.type === 'cluster.exit') return exit('disconnecting');
         if (e.type === 'timer' && e.kind === 'shutdownTimeout') return go('exiting.terminating');
