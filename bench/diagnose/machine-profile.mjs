@@ -3,20 +3,14 @@
 // Run after `npm run build`: node bench/diagnose/machine-profile.mjs
 import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
+import { settlerOf } from '../lib/settle.mjs';
 
 const require = createRequire(import.meta.url);
 const { createControl, createSimulatedCluster } = require('../../dist/index.cjs');
 
 const sim = createSimulatedCluster();
 const control = createControl({ port: sim, clock: sim.clock, signals: false, size: 16 });
-const settle = async (promise) => {
-  let done = false;
-  promise.then(() => (done = true));
-  while (!done) {
-    sim.clock.advance(50);
-    await Promise.resolve();
-  }
-};
+const settle = settlerOf(sim);
 await settle(control.start());
 const session = new Session();
 session.connect();

@@ -5,6 +5,7 @@
 //    system processed (control + workers), from XState's inspection.
 //  - heap per worker actor: heap with 1000 ready workers minus heap with none, / 1000.
 import { createRequire } from 'node:module';
+import { settlerOf } from './settle.mjs';
 
 const require = createRequire(import.meta.url);
 const { createControl, createSimulatedCluster } = require(process.env.BENCH_CLUSTERCHART);
@@ -21,14 +22,7 @@ async function eventsPerSecond({ size = 16, restarts = 60 } = {}) {
   const { port, facts } = counted(sim);
   let actorEvents = 0;
   const control = createControl({ port, clock: sim.clock, signals: false, size, inspect: (e) => e.type === '@xstate.event' && actorEvents++ });
-  const settle = async (promise) => {
-    let done = false;
-    promise.then(() => (done = true));
-    while (!done) {
-      sim.clock.advance(50);
-      await Promise.resolve();
-    }
-  };
+  const settle = settlerOf(sim);
   await settle(control.start());
   const before = { facts: facts(), actorEvents };
   const t0 = performance.now();

@@ -374,7 +374,8 @@ export const controlMachine = setup({
     ],
     'cluster.*': { actions: 'routeFact' },
     'worker.ready': { actions: 'routeFact' },
-    // An adopted worker may exit while the control is idle or stopped: forget it too.
+    // A worker's exit is recorded in every state (an adopted one may exit while idle);
+    // recordExit counts it only while running.
     'xstate.done.actor.*': { actions: 'recordExit' },
   },
   states: {
@@ -419,7 +420,6 @@ export const controlMachine = setup({
           { actions: ['routeFact', 'reconcileNext'] },
         ],
         'cluster.*': { actions: ['routeFact', 'reconcileNext'] },
-        'worker.ready': { actions: 'routeFact' },
         'worker.serving': {
           actions: [
             emit(({ context, event }) => ({ type: 'ready', worker: infoOf(context.workers[event.id]!) }) as const),
@@ -432,7 +432,6 @@ export const controlMachine = setup({
             'reconcileNext',
           ],
         },
-        'xstate.done.actor.*': { actions: ['recordExit'] },
       },
       states: {
         size: {
@@ -568,7 +567,6 @@ export const controlMachine = setup({
         'worker.stopping': {
           actions: emit(({ context, event }) => ({ type: event.how, worker: infoOf(context.workers[event.id]!) }) as const),
         },
-        'xstate.done.actor.*': { actions: 'recordExit' },
       },
     },
     stopped: {

@@ -136,13 +136,12 @@ export function createSimulatedCluster(options: { scriptFor?: ScriptFor; clock?:
     }, ms);
     w.timers.add(timer);
   };
-  const idOf = (w: FakeWorker) => w.id;
 
   const exit = (w: FakeWorker, code: number | null, signal: string | null) => {
     if (w.phase === 'exited') return;
     for (const timer of w.timers) clock.clearTimeout(timer);
     w.timers.clear();
-    const id = idOf(w);
+    const id = w.id;
     const wasOnline = w.phase === 'online';
     // Dead before anyone hears of it: a disconnect the control sends back must not revive it.
     w.phase = 'exited';
@@ -155,11 +154,11 @@ export function createSimulatedCluster(options: { scriptFor?: ScriptFor; clock?:
     later(w, s.onlineAfter, () => {
       if (s.exitAtStart) return exit(w, s.exitSignal === null ? s.exitCode : null, s.exitSignal);
       w.phase = 'online';
-      const id = idOf(w);
+      const id = w.id;
       if (id !== null) report({ type: 'cluster.online', id });
       if (s.readyAfter !== null) {
         later(w, s.readyAfter, () => {
-          const readyId = idOf(w);
+          const readyId = w.id;
           if (readyId === null) return;
           report({ type: 'cluster.listening', id: readyId, address: { port: 8000 } });
           report({ type: 'worker.ready', id: readyId });
@@ -168,7 +167,7 @@ export function createSimulatedCluster(options: { scriptFor?: ScriptFor; clock?:
       if (s.exitAfter !== null) later(w, s.exitAfter, () => exit(w, s.exitSignal === null ? s.exitCode : null, s.exitSignal));
       if (s.disconnectAfter !== null) {
         later(w, s.disconnectAfter, () => {
-          const disconnectId = idOf(w);
+          const disconnectId = w.id;
           w.phase = 'disconnected';
           if (disconnectId !== null) report({ type: 'cluster.disconnect', id: disconnectId });
           later(w, 1, () => exit(w, s.exitCode, null));

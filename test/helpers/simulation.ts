@@ -24,7 +24,7 @@ export function simulate(settings: SettingsInput = {}, scriptFor?: ScriptFor) {
     log,
     snapshot,
     workers,
-    /** Every worker actor's dotted state, by id. */
+    /** Every worker's status as the reconciler sees it (starting, ready, failing, stopping), by id. */
     states: () =>
       Object.fromEntries(Object.entries(snapshot().context.workers).map(([id, ref]) => [id, statusOf(ref)])),
     ready: () => workers().filter((w) => w.status === 'ready').length,
