@@ -5,8 +5,10 @@
  * are read from `control.status()` at each scrape (one status per scrape, shared by every
  * gauge).
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import type * as PromClient from 'prom-client';
+import type { Registry } from 'prom-client';
 import { leafPaths, readChart } from '../diagrams/read-chart.js';
+import { onFirstUse, requireDependency } from '../load-on-use.js';
 import { workerMachine } from '../machines/worker.machine.js';
 import type { Control, ControlEventMap, ControlStatus } from '../runtime/create-control.js';
 
@@ -28,7 +30,11 @@ export interface Metrics {
 
 const phases = ['startup', 'runtime', 'stopping'] as const;
 
+/** prom-client, loaded with the first metrics (the library never loads it otherwise). */
+const promClient = onFirstUse(() => requireDependency<typeof PromClient>('prom-client'));
+
 export function createMetrics(control: Control, options: MetricsOptions = {}): Metrics {
+  const { Counter, Gauge, Registry } = promClient();
   const prefix = options.prefix ?? 'clusterchart_';
   const registry = new Registry();
   const registers = [registry];

@@ -4,17 +4,16 @@
  * arguments and a context to stream through; it only calls the public `Control` API and
  * reads the control actor's snapshot.
  */
-import type { z } from 'zod';
 import { createError } from '../errors.js';
 import { viewsOf } from '../machines/control.machine.js';
 import type { Control, ControlEventMap, ControlEventType } from '../runtime/create-control.js';
 import {
+  type CommandArgsParsed,
   type CommandName,
   type CommandResults,
   type RestartProgress,
   type SizeResult,
   type WireEvent,
-  argsSchemas,
   eventTypes,
   toWireEvent,
 } from './protocol.js';
@@ -31,7 +30,7 @@ export interface CommandContext {
   reply(result: unknown): void;
 }
 
-type Args<C extends CommandName> = z.output<(typeof argsSchemas)[C]>;
+type Args<C extends CommandName> = CommandArgsParsed<C>;
 
 /** A handler resolves with its result, or with `replied` when it sent it through `reply()`. */
 export type CommandHandler<C extends CommandName> = (args: Args<C>, context: CommandContext) => Promise<CommandResults[C] | typeof replied>;

@@ -11,8 +11,9 @@
  * read). Schemas here are the single source of truth for what the server accepts; the
  * client in `control-client.ts` and the CLI build requests from the same types.
  */
-import { z } from 'zod';
+import type * as Zod from 'zod';
 import { type ErrorCode, createError } from '../errors.js';
+import { onFirstUse, requireDependency } from '../load-on-use.js';
 import type { ControlEventMap, ControlEventType, ControlStatus } from '../runtime/create-control.js';
 
 /** The longest request line the server reads, newline excluded. */
@@ -20,35 +21,41 @@ export const maxLineBytes = 64 * 1024;
 
 export type RequestId = string | number | null;
 
-const idSchema = z.union([z.string().max(128), z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER)]).nullable();
+/** The request schemas, built from zod the first time a request is read. */
+function buildSchemas(z: typeof Zod.z) {
+  const id = z.union([z.string().max(128), z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER)]).nullable();
+  const count = z.number().int().min(0).max(1_000_000);
+  const workerId = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+  const targets = z.union([z.literal('all'), z.array(workerId).min(1).max(10_000)]);
+  return {
+    id,
+    /** The envelope of every request; `args` is checked by its command's own schema. */
+    request: z.strictObject({
+      id: id.optional(),
+      cmd: z.string().min(1).max(64),
+      args: z.unknown().optional(),
+    }),
+    /** Arguments of each command. Absent or null `args` is read as `{}`. */
+    args: {
+      status: z.strictObject({}),
+      'set-size': z.strictObject({ size: z.union([count, z.literal('cpus')]), wait: z.boolean().optional() }),
+      add: z.strictObject({ n: count.optional(), wait: z.boolean().optional() }),
+      remove: z.strictObject({ n: count.optional(), wait: z.boolean().optional() }),
+      restart: z.strictObject({ wait: z.boolean().optional() }),
+      shutdown: z.strictObject({ ids: targets.optional() }),
+      terminate: z.strictObject({ ids: targets.optional() }),
+      stop: z.strictObject({ force: z.boolean().optional() }),
+      events: z.strictObject({}),
+    },
+  } as const;
+}
 
-/** The envelope of every request; `args` is checked by its command's own schema. */
-export const requestSchema = z.strictObject({
-  id: idSchema.optional(),
-  cmd: z.string().min(1).max(64),
-  args: z.unknown().optional(),
-});
+export const schemas = onFirstUse(() => buildSchemas(requireDependency<typeof Zod>('zod').z));
 
-const count = z.number().int().min(0).max(1_000_000);
-const workerId = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const targets = z.union([z.literal('all'), z.array(workerId).min(1).max(10_000)]);
-
-/** Arguments of each command. Absent or null `args` is read as `{}`. */
-export const argsSchemas = {
-  status: z.strictObject({}),
-  'set-size': z.strictObject({ size: z.union([count, z.literal('cpus')]), wait: z.boolean().optional() }),
-  add: z.strictObject({ n: count.optional(), wait: z.boolean().optional() }),
-  remove: z.strictObject({ n: count.optional(), wait: z.boolean().optional() }),
-  restart: z.strictObject({ wait: z.boolean().optional() }),
-  shutdown: z.strictObject({ ids: targets.optional() }),
-  terminate: z.strictObject({ ids: targets.optional() }),
-  stop: z.strictObject({ force: z.boolean().optional() }),
-  events: z.strictObject({}),
-} as const;
-
-export type CommandName = keyof typeof argsSchemas;
-export const commandNames = Object.keys(argsSchemas) as CommandName[];
-export type CommandArgs<C extends CommandName> = z.input<(typeof argsSchemas)[C]>;
+type ArgsSchemas = ReturnType<typeof schemas>['args'];
+export type CommandName = keyof ArgsSchemas;
+export type CommandArgs<C extends CommandName> = Zod.input<ArgsSchemas[C]>;
+export type CommandArgsParsed<C extends CommandName> = Zod.output<ArgsSchemas[C]>;
 
 /** What the size-changing commands answer: the target size and the live and ready counts. */
 export interface SizeResult {
@@ -138,7 +145,7 @@ export type ParsedRequest =
   | { id: RequestId; cmd: CommandName; args: unknown; error?: undefined }
   | { id: RequestId; error: WireError };
 
-const isCommand = (cmd: string): cmd is CommandName => Object.hasOwn(argsSchemas, cmd);
+const isCommand = (cmd: string): cmd is CommandName => Object.hasOwn(commandDocs, cmd);
 
 /** Reads one request line (without its newline). Never throws. */
 export function parseRequest(line: string): ParsedRequest {
@@ -149,7 +156,7 @@ export function parseRequest(line: string): ParsedRequest {
     return { id: null, error: wireError('CC_ERR_SERVER_BAD_JSON', { reason: clip((error as Error).message) }) };
   }
   const id = recoverId(value);
-  const envelope = requestSchema.safeParse(value);
+  const envelope = schemas().request.safeParse(value);
   if (!envelope.success) {
     return {
       id,
@@ -164,20 +171,20 @@ export function parseRequest(line: string): ParsedRequest {
 }
 
 /** Checks a command's arguments; throws CC_ERR_SERVER_BAD_ARGS. */
-export function parseArgs<C extends CommandName>(cmd: C, args: unknown): z.output<(typeof argsSchemas)[C]> {
-  const parsed = argsSchemas[cmd].safeParse(args ?? {});
+export function parseArgs<C extends CommandName>(cmd: C, args: unknown): CommandArgsParsed<C> {
+  const parsed = schemas().args[cmd].safeParse(args ?? {});
   if (!parsed.success) throw createError('CC_ERR_SERVER_BAD_ARGS', { cmd, reason: describeIssues(parsed.error) });
-  return parsed.data as z.output<(typeof argsSchemas)[C]>;
+  return parsed.data as CommandArgsParsed<C>;
 }
 
 /** The id of a request that may be malformed, when it is a usable one. */
 function recoverId(value: unknown): RequestId {
   if (typeof value !== 'object' || value === null || !('id' in value)) return null;
-  const parsed = idSchema.safeParse((value as { id: unknown }).id);
+  const parsed = schemas().id.safeParse((value as { id: unknown }).id);
   return parsed.success ? parsed.data : null;
 }
 
-function describeIssues(error: z.ZodError): string {
+function describeIssues(error: Zod.ZodError): string {
   return clip(
     error.issues
       .slice(0, 5)
@@ -240,3 +247,6 @@ export const commandDocs: { readonly [C in CommandName]: { args: string; result:
   stop: { args: '`{ force?: false }`', result: '`{ stopped: true, force }` once every worker has exited' },
   events: { args: '`{}`', result: '`{ subscribed: true }`, then `{ id, event }` lines until the client closes' },
 };
+
+/** Every command, in protocol order. */
+export const commandNames = Object.keys(commandDocs) as CommandName[];

@@ -41,3 +41,15 @@ test('types ship for every entry point', () => {
   const dist = readdirSync(join(folder, 'node_modules', 'clusterchart', 'dist'));
   expect(dist).toEqual(expect.arrayContaining(['index.d.ts', 'index.d.cts', 'worker.d.ts', 'worker.d.cts']));
 });
+
+test('the entry point loads zod, prom-client and @viz-js/viz only when a feature needs them', () => {
+  const loaded = (use: string) =>
+    node([
+      '-e',
+      `const cc = require('clusterchart'); ${use}; console.log(JSON.stringify(['zod', 'prom-client', '@viz-js/viz'].filter((m) => Object.keys(require.cache).some((f) => f.includes('/node_modules/' + m + '/')))))`,
+    ]);
+  expect(JSON.parse(loaded(''))).toEqual([]);
+  const control = 'const sim = cc.createSimulatedCluster(); const control = cc.createControl({ port: sim, clock: sim.clock, signals: false })';
+  expect(JSON.parse(loaded(control))).toEqual([]);
+  expect(JSON.parse(loaded(`${control}; cc.createMetrics(control)`))).toEqual(['prom-client']);
+});

@@ -1,0 +1,17 @@
+/**
+ * Dependencies loaded the first time they are used. A control that never serves a socket or
+ * metrics never pays for zod or prom-client (about 16 MB of RSS together), so the library's
+ * one entry point stays as light as the control itself.
+ */
+import { createRequire } from 'node:module';
+
+const requireHere = createRequire(import.meta.url);
+
+/** `load()` runs once, on the first call; every call returns its value. */
+export function onFirstUse<T>(load: () => T): () => T {
+  let loaded: { value: T } | null = null;
+  return () => (loaded ??= { value: load() }).value;
+}
+
+/** A package dependency, required now (from the CJS and the ESM build alike). */
+export const requireDependency = <T>(name: string): T => requireHere(name) as T;
