@@ -41,7 +41,7 @@ export type ErrorCode = keyof typeof errorCodes;
 
 /** Warnings (process.emitWarning); like error codes, never reused. */
 export const warningCodes = {
-  CC_WRN_001: 'The orphan watchdog thread of the worker agent could not start; this worker will not die with a blocked main thread if its control dies.',
+  CC_WRN_001: 'The orphan warden of the control could not start; a worker whose main thread is blocked will not die if its control is killed with SIGKILL.',
 } as const satisfies Record<string, string>;
 
 export type WarningCode = keyof typeof warningCodes;

@@ -7,11 +7,12 @@
 import cluster, { type Worker } from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createError } from '../errors.js';
+import { createError, warningCodes } from '../errors.js';
 import { type StatsReply, isAgentMessage } from './agent-protocol.js';
 import type { ClusterFact, ClusterPort, WorkerStats } from './cluster-port.js';
 import type { ControlOptions } from './create-control.js';
 import { killTree } from './process-tree.js';
+import { createWarden } from './warden.js';
 
 /** One control per process: node:cluster is process-wide. Released by `close()`. */
 let claimed = false;
@@ -44,6 +45,11 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
   const pendingStats = new Map<number, (stats: WorkerStats | null) => void>();
   let nonce = 0;
 
+  // Takes the workers down if this process dies without its exit hook (SIGKILL).
+  const warden = createWarden(warnNoWarden);
+  const watchLive = () =>
+    warden.watch(Object.values(cluster.workers ?? {}).flatMap((w) => (w === undefined || w.isDead() || w.process.pid === undefined ? [] : [w.process.pid])));
+
   const report = (fact: ClusterFact) => {
     for (const listener of [...listeners]) listener(fact);
   };
@@ -57,6 +63,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
   // node:cluster facts, in a lookup table: event → how it becomes a fact.
   const handlers = {
     fork: (worker: Worker) => {
+      watchLive();
       const id = idOf(worker);
       const pid = worker.process.pid ?? 0;
       if (id === undefined) report({ type: 'cluster.fork', id: null, handle: worker.id, pid });
@@ -65,12 +72,14 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
     online: (worker: Worker) => withId(worker, (id) => report({ type: 'cluster.online', id })),
     listening: (worker: Worker, address: unknown) => withId(worker, (id) => report({ type: 'cluster.listening', id, address })),
     disconnect: (worker: Worker) => withId(worker, (id) => report({ type: 'cluster.disconnect', id })),
-    exit: (worker: Worker, code: number | null, signal: string | null) =>
+    exit: (worker: Worker, code: number | null, signal: string | null) => {
+      watchLive();
       withId(worker, (id) => {
         workers.delete(id);
         ids.delete(worker.id);
         report({ type: 'cluster.exit', id, code, signal });
-      }),
+      });
+    },
     message: (worker: Worker, message: unknown) =>
       withId(worker, (id) => {
         if (!isAgentMessage(message)) return report({ type: 'cluster.message', id, message });
@@ -173,7 +182,13 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       for (const [event, handler] of Object.entries(handlers)) cluster.off(event, handler as (...args: unknown[]) => void);
       for (const settle of pendingStats.values()) settle(null);
       listeners.clear();
+      warden.close();
       claimed = false;
     },
   };
+}
+
+/** The warden could not start (no /bin/sh, Windows): say so once; the control still runs. */
+function warnNoWarden(cause: Error): void {
+  process.emitWarning(`clusterchart: ${warningCodes.CC_WRN_001} (${cause.message})`, { code: 'CC_WRN_001' });
 }

@@ -6,8 +6,9 @@
  * - tells the control when the app is ready (`ready()`, for `readyOn: 'message'`);
  * - answers `stats?` with the open connections of every server and the rss;
  * - drains on `shutdown` without resetting a single request, keep-alive ones included;
- * - never outlives its control: a watchdog thread kills the worker (and the worker's own
- *   child processes) when the control is gone, even if the main thread is blocked.
+ * - takes the worker's own child processes along when it exits or is terminated (a worker
+ *   whose main thread is blocked when its control dies is the control's warden's job, see
+ *   warden.ts).
  *
  * Loading this module has effects, by design: in the main thread of a cluster worker it
  * installs the agent, once per process (see `AGENT_KEY`). Anywhere else it installs nothing
@@ -16,7 +17,7 @@
 import cluster from 'node:cluster';
 import type { Server as HttpServer, ServerResponse } from 'node:http';
 import net from 'node:net';
-import { Worker, isMainThread } from 'node:worker_threads';
+import { isMainThread } from 'node:worker_threads';
 import { type AgentMessage, isAgentMessage } from './agent-protocol.js';
 import { descendantsOf } from './process-tree.js';
 
@@ -40,8 +41,6 @@ const AGENT_KEY = Symbol.for('clusterchart.agent');
 const KEEP_ALIVE_GRACE_MS = 250;
 /** After draining, how long the app's own handles may keep the process alive. */
 const EXIT_DELAY_MS = 100;
-/** How often the watchdog thread checks that the control still lives. */
-const WATCHDOG_INTERVAL_MS = 100;
 
 /** Tells the control that the app is ready to serve. A no-op outside a cluster worker. */
 export function ready(): void {
@@ -123,7 +122,6 @@ function createWorkerAgent(): WorkerAgent {
   process.on('disconnect', onDisconnect);
   process.on('SIGTERM', onTerminate);
   process.on('exit', killDescendants);
-  startWatchdog(process.pid, process.ppid);
 
   return {
     version: 1,
@@ -314,96 +312,6 @@ function watchHttpServer(server: HttpServer): () => void {
 function hasHttpParser(socket: net.Socket): boolean {
   return (socket as net.Socket & { parser?: unknown }).parser != null;
 }
-
-/**
- * Starts the orphan watchdog: a worker thread, so it runs even when the app blocks the main
- * thread, that kills the worker's descendants and then the worker once its parent (the
- * control) is gone. Unref'd, so it never keeps the process alive.
- */
-function startWatchdog(pid: number, ppid: number): void {
-  try {
-    const watchdog = new Worker(WATCHDOG_SOURCE, {
-      eval: true,
-      workerData: { pid, ppid, intervalMs: WATCHDOG_INTERVAL_MS },
-      // Not the worker's preload (this agent) nor its flags: the thread needs neither.
-      // No resourceLimits: a heap small enough to save memory fails the thread at boot.
-      execArgv: [],
-    });
-    watchdog.unref();
-    watchdog.on('error', warnNoWatchdog);
-  } catch (error) {
-    // No threads (a resource limit, the permission model): Node's own disconnect handling
-    // still covers a worker whose main thread is free.
-    warnNoWatchdog(error);
-  }
-}
-
-/** Code of the warning that the worker runs without its orphan watchdog. */
-const WATCHDOG_WARNING = 'CC_WRN_001';
-
-function warnNoWatchdog(cause: unknown): void {
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  process.emitWarning(`clusterchart: the orphan watchdog is not running (${reason})`, { code: WATCHDOG_WARNING });
-}
-
-/**
- * The watchdog thread's code. process.ppid is read live (getppid()) in a worker thread as
- * well: when the control dies the worker is re-parented and the value changes. The /proc
- * walk repeats process-tree.ts because eval'd code cannot import the bundled module.
- */
-const WATCHDOG_SOURCE = `
-'use strict';
-const { workerData } = require('node:worker_threads');
-const { readdirSync, readFileSync } = require('node:fs');
-const { spawnSync } = require('node:child_process');
-const { pid, ppid, intervalMs } = workerData;
-
-function parentGone() {
-  if (process.ppid !== ppid) return true;
-  try { process.kill(ppid, 0); return false; } catch (error) { return error.code === 'ESRCH'; }
-}
-
-function childTable() {
-  const table = new Map();
-  const add = (parent, child) => { if (!table.has(parent)) table.set(parent, []); table.get(parent).push(child); };
-  if (process.platform === 'linux') {
-    try {
-      for (const entry of readdirSync('/proc')) {
-        if (!/^\\d+$/.test(entry)) continue;
-        try {
-          const stat = readFileSync('/proc/' + entry + '/stat', 'utf8');
-          add(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), Number(entry));
-        } catch {}
-      }
-      return table;
-    } catch {}
-  }
-  const ps = spawnSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' });
-  for (const line of String(ps.stdout || '').split('\\n')) {
-    const [child, parent] = line.trim().split(/\\s+/).map(Number);
-    if (child && child !== ps.pid) add(parent, child);
-  }
-  return table;
-}
-
-function descendants() {
-  const table = childTable();
-  const found = [];
-  const seen = new Set([pid]);
-  for (let queue = [pid]; queue.length > 0; ) {
-    for (const child of table.get(queue.shift()) || []) {
-      if (!seen.has(child)) { seen.add(child); found.push(child); queue.push(child); }
-    }
-  }
-  return found;
-}
-
-setInterval(() => {
-  if (!parentGone()) return;
-  for (const child of descendants()) { try { process.kill(child, 'SIGKILL'); } catch {} }
-  process.kill(pid, 'SIGKILL');
-}, intervalMs);
-`;
 
 // Last, so that every constant above is initialised when the agent starts.
 const agent = installAgent();

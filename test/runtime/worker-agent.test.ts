@@ -10,8 +10,8 @@
  * - a request in flight at shutdown is answered with `Connection: close`; an idle
  *   keep-alive connection is closed after its grace;
  * - a drained worker exits even when the app's own handles would keep it alive;
- * - no orphans: SIGKILL of the primary takes down a worker blocked in a busy loop and its
- *   child process; so does a plain death of the primary; SIGTERM takes the children along.
+ * - no orphans: a worker whose primary dies takes its child process along, and so does
+ *   SIGTERM (blocked workers are the control's warden's: warden.test.ts).
  */
 import { type ChildProcess, fork, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -376,17 +376,6 @@ describe('drain without resets', () => {
 });
 
 describe('no orphans', () => {
-  it('kills a worker blocked in a busy loop, and its child, when the primary is SIGKILLed', async () => {
-    const primary = await Primary.start();
-    const { id, pid } = await primary.fork('child-app.cjs', { BLOCK: '1' });
-    const child = (await primary.appMessage(id, 'child')).pid as number;
-    started.add(child);
-    expect(isAlive(child)).toBe(true);
-
-    process.kill(primary.pid, 'SIGKILL');
-    await waitUntilGone([pid, child], 2000, 'the orphaned worker and its child');
-  });
-
   it('takes the child of a free worker along when the primary dies', async () => {
     const primary = await Primary.start();
     const { id, pid } = await primary.fork('child-app.cjs');
