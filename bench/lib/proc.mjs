@@ -74,6 +74,15 @@ export function rssOf(pid) {
   }
 }
 
+/** The command name (`comm`) of a process, or null. */
+export function commOf(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
 /** User + system CPU time in ms, or null. */
 export function cpuMsOf(pid) {
   const fields = statFields(pid);
