@@ -6,8 +6,8 @@
  */
 import { type ActorRefFrom, assign, emit, enqueueActions, not, raise, setup, stateIn } from 'xstate';
 import type { SupervisionSettings } from '../options.js';
-import { type ReconcilePlan, type RolloutStep, type WorkerView, freeSlots, reconcile } from './reconcile.js';
-import type { WorkerStatus } from './reconcile.js';
+import { type ReconcilePlan, type RolloutStep, freeSlots, reconcile } from './reconcile.js';
+import { activeTally, hasOlderThan, liveViews, workerCount } from './worker-views.js';
 import { type WorkerExit, type WorkerFact, type WorkerInput, type WorkerNotice, workerMachine } from './worker.machine.js';
 
 export type WorkerRef = ActorRefFrom<typeof workerMachine>;
@@ -101,39 +101,18 @@ export type ControlEmitted =
   | { type: 'safe' }
   | { type: 'giveup'; exits: number; window: number; maxRestarts: number };
 
-export const workerActorId = (id: number) => `worker-${id}`;
+/** How the reconciler sees the workers (worker-views.ts), for the runtime, the server and tests. */
+export { statusOf, viewsOf } from './worker-views.js';
 
-/** A worker's status as the reconciler sees it, read from its actor's state. */
-export function statusOf(ref: WorkerRef): WorkerStatus | 'exited' {
-  const snapshot = ref.getSnapshot();
-  if (snapshot.status === 'done' || snapshot.matches('exited')) return 'exited';
-  if (snapshot.matches({ online: 'ready' })) return 'ready';
-  if (snapshot.matches('starting') || snapshot.matches({ online: 'booting' })) return 'starting';
-  // On its way out without the control asking (it disconnected itself, or missed its startup
-  // timeout): it still counts until its exit is classified, so a crash loop backs off.
-  const reason = snapshot.context.stopReason;
-  return reason === 'shutdown' || reason === 'terminate' ? 'stopping' : 'failing';
-}
+export const workerActorId = (id: number) => `worker-${id}`;
 
 export function infoOf(ref: WorkerRef): WorkerInfo {
   const { id, pid, slot, generation } = ref.getSnapshot().context;
   return { id, pid, slot, generation };
 }
 
-/** The live workers, as plain views, sorted by id. */
-export function viewsOf(workers: Record<number, WorkerRef>): WorkerView[] {
-  const views: WorkerView[] = [];
-  for (const ref of Object.values(workers)) {
-    const status = statusOf(ref);
-    if (status === 'exited') continue;
-    const { id, slot, generation } = ref.getSnapshot().context;
-    views.push({ id, slot, generation, status });
-  }
-  return views.sort((a, b) => a.id - b.id);
-}
-
 /** Workers not shutting down at the control's request. */
-const liveCount = (context: ControlContext) => viewsOf(context.workers).filter((w) => w.status !== 'stopping').length;
+const liveCount = (context: ControlContext) => activeTally(context.workers, context.generation).active;
 
 const isUnexpected = (exit: WorkerExit) => !exit.expected;
 
@@ -157,16 +136,14 @@ const effectiveSize = (context: ControlContext) => context.size ?? context.rollo
 function isAtSize(context: ControlContext): boolean {
   const size = effectiveSize(context);
   if (size === null) return true;
-  const active = viewsOf(context.workers).filter((w) => w.status !== 'stopping');
-  const ready = active.filter((w) => w.status === 'ready').length;
-  const rolling = active.some((w) => w.generation < context.generation);
-  return rolling
-    ? ready >= size && active.length <= size + context.settings.restartConcurrency
-    : active.length === size && ready === size;
+  const { active, ready, old: rolling } = activeTally(context.workers, context.generation);
+  return rolling ? ready >= size && active <= size + context.settings.restartConcurrency : active === size && ready === size;
 }
 
-const hasOldWorkers = (context: ControlContext) =>
-  Object.values(context.workers).some((ref) => ref.getSnapshot().context.generation < context.generation);
+function hasNewGenerationReady(context: ControlContext): boolean {
+  for (const w of liveViews(context.workers)) if (w.generation === context.generation && w.status === 'ready') return true;
+  return false;
+}
 
 /** The settings every worker actor reads. */
 function timeoutsOf(settings: SupervisionSettings): Pick<WorkerInput, 'readyOn' | 'startupTimeout' | 'shutdownTimeout' | 'terminateTimeout'> {
@@ -174,8 +151,17 @@ function timeoutsOf(settings: SupervisionSettings): Pick<WorkerInput, 'readyOn' 
   return { readyOn, startupTimeout, shutdownTimeout, terminateTimeout };
 }
 
-/** `stateIn` for `check()` inside the setup's own actions (its guard type is not inferred there). */
-const within = (stateId: string) => stateIn(stateId) as never;
+/**
+ * `stateIn` guards for `check()` inside the setup's own actions (their type is not inferred
+ * there). Made once, by state value: a `#id` would be parsed again on every check.
+ */
+const within = {
+  running: stateIn('running') as never,
+  restarting: stateIn({ running: { rollout: 'restarting' } }) as never,
+  rolling: stateIn({ running: { rollout: { restarting: 'rolling' } } }) as never,
+  danger: stateIn({ running: { health: 'danger' } }) as never,
+  backoff: stateIn({ running: { health: { danger: 'backoff' } } }) as never,
+};
 
 /** Binds a foreign fork's port handle to the next id (the `adopt` effect). */
 const adoptAction = {
@@ -236,7 +222,7 @@ export const controlMachine = setup({
     adoptForeign: enqueueActions(({ context, event, enqueue }) => {
       const fact = event as Extract<ControlFact, { id: null }>;
       const id = context.nextId;
-      const active = viewsOf(context.workers).filter((w) => w.status !== 'stopping');
+      const active = liveViews(context.workers).filter((w) => w.status !== 'stopping');
       const [slot = 0] = freeSlots(active, 1);
       const { settings } = context;
       enqueue.assign({
@@ -254,18 +240,14 @@ export const controlMachine = setup({
 
     /** Move the world one step toward the target; see reconcile.ts. */
     reconcile: enqueueActions(({ context, enqueue, check }) => {
-      const rollout: RolloutStep = check(within('#control.running.rollout.restarting.rolling'))
-        ? 'rolling'
-        : check(within('#control.running.rollout.restarting'))
-          ? 'canary'
-          : 'idle';
-      const views = viewsOf(context.workers);
-      const unready = views.filter((w) => w.status === 'starting' || w.status === 'failing').length;
-      const forkBudget = check(within('#control.running.health.danger.backoff'))
-        ? 0
-        : check(within('#control.running.health.danger.probing'))
-          ? Math.max(0, 1 - unready)
-          : Infinity;
+      const rollout: RolloutStep = !check(within.restarting) ? 'idle' : check(within.rolling) ? 'rolling' : 'canary';
+      const views = liveViews(context.workers);
+      // In danger: no fork while backing off; while probing, one worker at a time may be unready.
+      const forkBudget = !check(within.danger)
+        ? Infinity
+        : check(within.backoff)
+          ? 0
+          : Math.max(0, 1 - views.filter((w) => w.status === 'starting' || w.status === 'failing').length);
       const plan: ReconcilePlan = reconcile({
         workers: views,
         size: effectiveSize(context),
@@ -316,7 +298,7 @@ export const controlMachine = setup({
       enqueue.assign({ workers: rest });
       enqueue.stopChild(ref);
       enqueue.emit({ type: 'exit', worker: { id: exit.id, pid: exit.pid, slot: exit.slot, generation: exit.generation }, exit });
-      if (!check(within('#control.running'))) return;
+      if (!check(within.running)) return;
       if (isUnexpected(exit)) {
         const recent = exitsInWindow(context, exit);
         const crashStreak = context.crashStreak + (isDangerExit(context, exit) ? 1 : 0);
@@ -335,11 +317,10 @@ export const controlMachine = setup({
   guards: {
     isForeignFork: ({ event }) => event.type === 'cluster.fork' && event.id === null,
     atSize: ({ context }) => isAtSize(context),
-    noOldWorkers: ({ context }) => !hasOldWorkers(context),
-    noWorkers: ({ context }) => Object.keys(context.workers).length === 0,
+    noOldWorkers: ({ context }) => !hasOlderThan(context.workers, context.generation),
+    noWorkers: ({ context }) => workerCount(context.workers) === 0,
     isDangerExit: ({ context, event }) => isDangerExit(context, exitOf(event)),
-    hasNewGenerationReady: ({ context }) =>
-      viewsOf(context.workers).some((w) => w.generation === context.generation && w.status === 'ready'),
+    hasNewGenerationReady: ({ context }) => hasNewGenerationReady(context),
     isNewGenerationExit: ({ context, event }) => exitOf(event).generation === context.generation,
   },
   delays: {

@@ -53,6 +53,7 @@ export function scaleDownOrder(a: WorkerView, b: WorkerView): number {
 
 /** The lowest `count` slots in 0..∞ that no worker in `holders` uses. */
 export function freeSlots(holders: readonly WorkerView[], count: number): number[] {
+  if (count <= 0) return [];
   const taken = new Set(holders.map((w) => w.slot));
   const slots: number[] = [];
   for (let slot = 0; slots.length < count; slot++) if (!taken.has(slot)) slots.push(slot);
@@ -61,16 +62,18 @@ export function freeSlots(holders: readonly WorkerView[], count: number): number
 
 export function reconcile(input: ReconcileInput): ReconcilePlan {
   const { workers, size, generation, rollout, forkBudget, concurrency } = input;
-  const active = workers.filter(isActive);
-  const current = active.filter((w) => w.generation >= generation);
-  const old = active.filter((w) => w.generation < generation);
   if (size === null) return { fork: [], shutdown: [] };
+  const active = workers.filter(isActive);
+  const current: WorkerView[] = [];
+  const old: WorkerView[] = [];
+  for (const w of active) (w.generation < generation ? old : current).push(w);
 
   // Size 0 needs no canary: every worker simply goes.
   if (old.length === 0 || rollout === 'idle' || size === 0) {
     const missing = size - active.length;
     if (missing > 0) return { fork: freeSlots(active, Math.min(missing, forkBudget)), shutdown: [] };
-    const extra = [...active].sort(scaleDownOrder).slice(0, -missing);
+    if (missing === 0) return { fork: [], shutdown: [] };
+    const extra = active.sort(scaleDownOrder).slice(0, -missing);
     return { fork: [], shutdown: extra.map((w) => w.id) };
   }
 
@@ -83,7 +86,7 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
   let room = size + concurrency - active.length;
   let ready = active.filter((w) => w.status === 'ready').length;
   const shutdown: number[] = [];
-  for (const w of [...old].sort(scaleDownOrder)) {
+  for (const w of old.sort(scaleDownOrder)) {
     const safe = w.status !== 'ready' || ready - 1 >= size;
     if (!safe || (rollout !== 'rolling' && room >= needed)) continue;
     shutdown.push(w.id);
@@ -92,6 +95,6 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
   }
   const forks = Math.max(0, Math.min(needed, room));
   const surplus = current.length - size;
-  if (surplus > 0) shutdown.push(...[...current].sort(scaleDownOrder).slice(0, surplus).map((w) => w.id));
+  if (surplus > 0) shutdown.push(...current.sort(scaleDownOrder).slice(0, surplus).map((w) => w.id));
   return { fork: freeSlots(current, forks), shutdown };
 }
