@@ -152,10 +152,9 @@ export function createControl(options: ControlOptions = {}): Control {
     dispatch({ type: 'error', error: error instanceof Error ? error : new Error(String(error)) });
   };
 
-  const userInspect = options.inspect;
-  const inspect = (event: InspectionEvent) => {
-    if (typeof userInspect === 'function') userInspect(event);
-    else userInspect?.next?.(event);
+  // Transitions are read from XState inspection, which costs every actor of the system on
+  // every event: the hook is on only while someone listens to `transition` (see on/off).
+  const transitions = (event: InspectionEvent) => {
     if (event.type !== '@xstate.snapshot' || !(event.actorRef as WorkerRef).id.startsWith('worker-')) return;
     const snapshot = event.snapshot as ReturnType<WorkerRef['getSnapshot']>;
     const key = event.actorRef.sessionId;
@@ -166,6 +165,23 @@ export function createControl(options: ControlOptions = {}): Control {
     if (from === to) return;
     const { id, pid, slot, generation } = snapshot.context;
     dispatch({ type: 'transition', worker: { id, pid, slot, generation }, from, to });
+  };
+  let inspecting: { unsubscribe(): void } | null = null;
+  /** Inspects while `transition` has listeners; a late start takes each worker's state as it is. */
+  const inspectTransitions = () => {
+    const wanted = (listeners.get('transition')?.size ?? 0) > 0;
+    if (wanted === (inspecting !== null)) return;
+    if (!wanted) {
+      inspecting!.unsubscribe();
+      inspecting = null;
+      lastState.clear();
+      return;
+    }
+    for (const ref of Object.values(state().context.workers)) {
+      const snapshot = ref.getSnapshot();
+      if (snapshot.status !== 'done') lastState.set(ref.sessionId, dotted(snapshot.value));
+    }
+    inspecting = actor.system.inspect(transitions);
   };
 
   const machine = controlMachine.provide({
@@ -182,7 +198,7 @@ export function createControl(options: ControlOptions = {}): Control {
       adopt: (_, { handle, id }) => port.adopt(handle, id),
     },
   });
-  const actor = createActor(machine, { input: { settings }, clock, inspect });
+  const actor = createActor(machine, { input: { settings }, clock, ...(options.inspect === undefined ? {} : { inspect: options.inspect }) });
   actor.subscribe({ error: reportError });
   actor.on('*', (event) => {
     if (event.type === 'start') startTime = clock.now();
@@ -323,10 +339,12 @@ export function createControl(options: ControlOptions = {}): Control {
       let set = listeners.get(type);
       if (set === undefined) listeners.set(type, (set = new Set()));
       set.add(listener as (event: never) => void);
+      if (type === 'transition') inspectTransitions();
       return control;
     },
     off(type, listener) {
       listeners.get(type)?.delete(listener as (event: never) => void);
+      if (type === 'transition') inspectTransitions();
       return control;
     },
     once(type, listener) {
