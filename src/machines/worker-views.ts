@@ -54,12 +54,8 @@ function entryOf(workers: Workers): Entry {
   return entry;
 }
 
-/**
- * The live workers, as plain frozen views, sorted by id. Shared: the same array comes back
- * until a worker's snapshot or the record changes, so callers must not mutate it.
- */
-export function liveViews(workers: Workers): readonly WorkerView[] {
-  const entry = entryOf(workers);
+/** The entry's views, rebuilt where a worker's snapshot changed since they were read. */
+function viewsIn(entry: Entry): readonly WorkerView[] {
   const { refs, snapshots, byRef } = entry;
   for (let i = 0; i < refs.length; i++) {
     const snapshot = refs[i]!.getSnapshot();
@@ -81,6 +77,12 @@ export function liveViews(workers: Workers): readonly WorkerView[] {
   return entry.views;
 }
 
+/**
+ * The live workers, as plain frozen views, sorted by id. Shared: the same array comes back
+ * until a worker's snapshot or the record changes, so callers must not mutate it.
+ */
+export const liveViews = (workers: Workers): readonly WorkerView[] => viewsIn(entryOf(workers));
+
 /** The live workers, as plain views, sorted by id (a copy, the caller's to keep). */
 export const viewsOf = (workers: Workers): WorkerView[] => [...liveViews(workers)];
 
@@ -101,8 +103,8 @@ export interface Tally {
 }
 
 export function activeTally(workers: Workers, generation: number): Tally {
-  const views = liveViews(workers);
   const entry = entryOf(workers);
+  const views = viewsIn(entry);
   if (entry.tally !== null && entry.tally.generation === generation) return entry.tally;
   let active = 0;
   let ready = 0;
