@@ -104,7 +104,18 @@ export type ControlEmitted =
 /** How the reconciler sees the workers (worker-views.ts), for the runtime, the server and tests. */
 export { statusOf, viewsOf } from './worker-views.js';
 
-export const workerActorId = (id: number) => `worker-${id}`;
+/**
+ * The smallest `worker-<n>` no worker actor holds: actor ids are reused, not one per worker.
+ * A child's done event is typed `xstate.done.actor.<id>`, and XState keeps each state node's
+ * transition candidates per event type for the machine's lifetime (`StateNode.next`), so an
+ * id per worker would grow the control at every replacement. The worker's id is in its context.
+ */
+function freeActorId(workers: Record<number, WorkerRef>): string {
+  const taken = new Set(Object.values(workers).map((ref) => ref.id));
+  let n = 1;
+  while (taken.has(`worker-${n}`)) n++;
+  return `worker-${n}`;
+}
 
 export function infoOf(ref: WorkerRef): WorkerInfo {
   const { id, pid, slot, generation } = ref.getSnapshot().context;
@@ -230,7 +241,7 @@ export const controlMachine = setup({
         workers: ({ context: c, spawn }) => ({
           ...c.workers,
           [id]: spawn('worker', {
-            id: workerActorId(id),
+            id: freeActorId(c.workers),
             input: { ...timeoutsOf(settings), id, slot, generation: c.generation, adopted: true, pid: fact.pid, forkAt: fact.at },
           }),
         }),
@@ -269,7 +280,7 @@ export const controlMachine = setup({
           const workers = { ...c.workers };
           plan.fork.forEach((slot, i) => {
             const id = firstId + i;
-            workers[id] = spawn('worker', { id: workerActorId(id), input: { ...timeoutsOf(settings), id, slot, generation } });
+            workers[id] = spawn('worker', { id: freeActorId(workers), input: { ...timeoutsOf(settings), id, slot, generation } });
           });
           return workers;
         },
