@@ -23,9 +23,9 @@ export interface SupervisionSettings {
   readonly throttleDelay: number;
   /** Cap of the doubling fork delay (ms). */
   readonly maxThrottleDelay: number;
-  /** Replacements started at once during a rolling restart. */
+  /** Replacements started at once during a rolling restart (Infinity: all of them). */
   readonly restartConcurrency: number;
-  /** ms the first replacement (the canary) must stay up before the rollout goes on. */
+  /** ms the first replacement (the canary) must stay up before the rollout goes on; 0: no canary. */
   readonly restartProbation: number;
   /** Unexpected exits tolerated within `restartWindow`; one more gives up. */
   readonly maxRestarts: number;
@@ -42,8 +42,8 @@ export const defaultSettings: SupervisionSettings = Object.freeze({
   minRestartAge: 2_000,
   throttleDelay: 500,
   maxThrottleDelay: 30_000,
-  restartConcurrency: 1,
-  restartProbation: 1_000,
+  restartConcurrency: Infinity,
+  restartProbation: 0,
   maxRestarts: 10,
   restartWindow: 60_000,
 });
@@ -99,8 +99,8 @@ export function normalizeSettings(input: SettingsInput = {}, cpus = 1): Supervis
   }
   if (input.restartConcurrency !== undefined) {
     const n = input.restartConcurrency;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
-      throw invalid('restartConcurrency', `expected a whole number ≥ 1, got ${describe(n)}`);
+    if (typeof n !== 'number' || Number.isNaN(n) || n < 1 || (!Number.isInteger(n) && n !== Infinity)) {
+      throw invalid('restartConcurrency', `expected a whole number ≥ 1 or Infinity, got ${describe(n)}`);
     }
     settings.restartConcurrency = n;
   }

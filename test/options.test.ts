@@ -7,7 +7,7 @@ test('defaults are declared once and frozen', () => {
   expect(Object.isFrozen(settings)).toBe(true);
   expect(settings).toMatchObject({
     shutdownTimeout: 5000, terminateTimeout: 5000, startupTimeout: 30000, minRestartAge: 2000, throttleDelay: 500,
-    maxThrottleDelay: 30000, restartConcurrency: 1, restartProbation: 1000, maxRestarts: 10, restartWindow: 60000, readyOn: 'listening',
+    maxThrottleDelay: 30000, restartConcurrency: Infinity, restartProbation: 0, maxRestarts: 10, restartWindow: 60000, readyOn: 'listening',
   });
 });
 
@@ -17,6 +17,12 @@ test("size 'cpus' is the machine's parallelism", () => {
 
 test('Infinity turns give-up off', () => {
   expect(normalizeSettings({ maxRestarts: Infinity }).maxRestarts).toBe(Infinity);
+});
+
+test('restartConcurrency is a whole number ≥ 1, or Infinity (all at once, the default)', () => {
+  expect(normalizeSettings({ restartConcurrency: 3 }).restartConcurrency).toBe(3);
+  expect(normalizeSettings({ restartConcurrency: Infinity }).restartConcurrency).toBe(Infinity);
+  for (const bad of [0, 1.5, Number.NaN, -Infinity]) expect(() => normalizeSettings({ restartConcurrency: bad })).toThrow(/restartConcurrency/);
 });
 
 test.each([

@@ -6,7 +6,7 @@
 //  - disconnect → cluster.disconnect, cluster.exit (code 0)
 //  - signal → cluster.disconnect, cluster.exit (the signal)
 // Time is XState's SimulatedClock: it moves only when nothing is left to feed and the
-// rollout waits for a delay (restartProbation, 1000 ms as by default).
+// rollout waits for a delay (a canary's restartProbation; none at the defaults).
 import { createRequire } from 'node:module';
 
 /** `lib`: the path of clusterchart's CommonJS build (dist/index.cjs or the bench's copy). */

@@ -111,14 +111,14 @@ export const settingOptions: { readonly [K in SettingKey]-?: OptionSpec } = {
     flag: 'restart-concurrency',
     kind: 'count',
     value: 'N',
-    description: 'Replacements started at once during a rolling restart.',
+    description: 'Replacements started at once during a rolling restart (Infinity: all; each old worker still waits until its replacement is ready).',
     default: String(defaultSettings.restartConcurrency),
   }),
   restartProbation: setting('restartProbation', {
     flag: 'restart-probation',
     kind: 'duration',
     value: 'MS',
-    description: 'Time the first replacement of a rollout (the canary) must stay up before the rollout goes on.',
+    description: 'Time the first replacement of a rollout (the canary) must stay up before the rollout goes on; 0 forks no canary.',
     default: ms('restartProbation'),
   }),
   maxRestarts: setting('maxRestarts', {

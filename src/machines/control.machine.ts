@@ -333,6 +333,7 @@ export const controlMachine = setup({
     isDangerExit: ({ context, event }) => isDangerExit(context, exitOf(event)),
     hasNewGenerationReady: ({ context }) => hasNewGenerationReady(context),
     isNewGenerationExit: ({ context, event }) => exitOf(event).generation === context.generation,
+    noCanary: ({ context }) => context.settings.restartProbation === 0,
   },
   delays: {
     throttle: ({ context }) => context.throttle,
@@ -479,9 +480,14 @@ export const controlMachine = setup({
               states: {
                 canary: {
                   entry: 'reconcileNext',
-                  // Probation starts once a new-generation worker is ready: the canary, or one that
-                  // already was (a coalesced restart, or another new worker's exit reset probation).
-                  always: { guard: 'hasNewGenerationReady', target: 'probation' },
+                  always: [
+                    // restartProbation 0 (the default): no canary; every replacement starts at once,
+                    // restartConcurrency at a time, and each old worker still waits for its own.
+                    { guard: 'noCanary', target: 'rolling' },
+                    // Probation starts once a new-generation worker is ready: the canary, or one that
+                    // already was (a coalesced restart, or another new worker's exit reset probation).
+                    { guard: 'hasNewGenerationReady', target: 'probation' },
+                  ],
                 },
                 probation: {
                   after: { restartProbation: { target: 'rolling', actions: 'reconcileNext' } },

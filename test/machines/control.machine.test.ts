@@ -134,7 +134,7 @@ describe('size', () => {
 
 describe('restart', () => {
   test('forks first, never lets ready workers drop below the size, and replaces every worker', async () => {
-    const s = simulate({ size: 4, restartProbation: 500 }, () => ({ drainTime: 50 }));
+    const s = simulate({ size: 4, restartProbation: 500, restartConcurrency: 1 }, () => ({ drainTime: 50 }));
     s.start(settle);
     const done = s.control.restart();
     let maxLive = 0;
@@ -203,7 +203,7 @@ describe('restart', () => {
   });
 
   test('a restart during a restart coalesces into one restart event, at the latest generation', async () => {
-    const s = simulate({ size: 3, restartProbation: 100 });
+    const s = simulate({ size: 3, restartProbation: 100, restartConcurrency: 1 });
     s.start(settle);
     const first = s.control.restart();
     s.advance(150);
@@ -241,8 +241,45 @@ describe('restart', () => {
     s.start(settle);
     void s.control.restart();
     s.advance(20);
-    // Canary first (one), then two at a time.
-    expect(s.forks().slice(4).map((f) => f.at)).toEqual([settle, settle + 20, settle + 20]);
+    // No canary: two at once, then the next two once the first two are ready.
+    expect(s.forks().slice(4).map((f) => f.at)).toEqual([settle, settle, settle + 20, settle + 20]);
+  });
+
+  test('with a probation, the canary goes first, then restartConcurrency at a time', () => {
+    const s = simulate({ size: 4, restartConcurrency: 2, restartProbation: 100 });
+    s.start(settle);
+    void s.control.restart();
+    s.advance(200);
+    // The canary is ready 20 ms after its fork, probation ends 100 ms later.
+    expect(s.forks().slice(4).map((f) => f.at)).toEqual([settle, settle + 120, settle + 120, settle + 140]);
+  });
+
+  test('at the defaults: no canary, every replacement at once, and no ready worker lost', async () => {
+    const s = simulate({ size: 4 }, () => ({ drainTime: 50 }));
+    s.start(settle);
+    const done = s.control.restart();
+    let minReady = Infinity;
+    let maxLive = 0;
+    s.advance(
+      1000,
+      () => {
+        minReady = Math.min(minReady, s.ready());
+        maxLive = Math.max(maxLive, s.live());
+      },
+      1,
+    );
+    await done;
+    expect(s.forks().slice(4).map((f) => f.at)).toEqual([settle, settle, settle, settle]);
+    expect(minReady).toBeGreaterThanOrEqual(4);
+    expect(maxLive).toBe(8);
+    // Every old worker is shut down once its replacement is ready, none before.
+    expect(s.of('shutdown').every((e) => e.at >= settle + 20)).toBe(true);
+    expect(s.workers().map((w) => [w.generation, w.status])).toEqual([
+      [2, 'ready'],
+      [2, 'ready'],
+      [2, 'ready'],
+      [2, 'ready'],
+    ]);
   });
 });
 

@@ -69,6 +69,19 @@ export const rolloutConfig: ModelConfig = {
   filter: (x, s) => x.type !== 'world.forkExternal' || s.control.rollout === 'restarting.probation',
 };
 
+/**
+ * Rolling restarts at the defaults: no canary (restartProbation 0), every replacement at once
+ * (restartConcurrency Infinity); a replacement crashing, and a restart during a restart.
+ */
+export const rolloutWithoutCanaryConfig: ModelConfig = {
+  name: 'control rollout without canary',
+  settings: { size: 2, maxRestarts: 100, restartProbation: 0, restartConcurrency: Infinity },
+  commands: ['start', 'restart'],
+  faults: ['online', 'ready', 'drained', 'crash'],
+  maxGeneration: 3,
+  maxDepth: 7,
+};
+
 /** Crash loops: danger, backoff, probing, back to ok, and giving up. */
 export const dangerConfig: ModelConfig = {
   name: 'control danger',
@@ -93,4 +106,4 @@ export const unsizedConfig: ModelConfig = {
   filter: (x, s) => x.type !== 'world.forkExternal' || s.control.top === 'idle',
 };
 
-export const controlConfigs = [lifecycleConfig, resizeConfig, rolloutConfig, dangerConfig, unsizedConfig];
+export const controlConfigs = [lifecycleConfig, resizeConfig, rolloutConfig, rolloutWithoutCanaryConfig, dangerConfig, unsizedConfig];

@@ -22,7 +22,7 @@ test('an adopted worker that exits while the control is idle is forgotten, so a 
 });
 
 test('a stop during a rollout with no size set does not leave the rollout size behind', async () => {
-  const s = simulate({});
+  const s = simulate({ restartProbation: 100 });
   s.sim.forkExternal();
   s.sim.forkExternal();
   s.start(100);

@@ -194,6 +194,7 @@ export const modelTimings = {
   shutdownTimeout: 50,
   terminateTimeout: 30,
   restartProbation: 70,
+  restartConcurrency: 1,
   throttleDelay: 20,
   maxThrottleDelay: 40,
   minRestartAge: 60,
@@ -961,14 +962,18 @@ class Engine {
     }
     if (c.top !== 'running') return false;
     const size = c.sizeRegion === 'steady' ? !atSize(s) : atSize(s);
+    // Without probation there is no canary: the rollout goes straight on.
+    const noCanary = c.rollout === 'restarting.canary' && s.settings.restartProbation === 0;
     const canary =
+      !noCanary &&
       c.rollout === 'restarting.canary' &&
       Object.values(s.workers).some((w) => w.gen === c.generation && w.state === 'online.ready');
-    const rollout = !canary && c.rollout !== 'idle' && !hasOldWorkers(s);
+    const rollout = !noCanary && !canary && c.rollout !== 'idle' && !hasOldWorkers(s);
     if (size) {
       c.sizeRegion = c.sizeRegion === 'steady' ? 'resizing' : 'steady';
       if (c.sizeRegion === 'steady') this.emit('resize');
     }
+    if (noCanary) this.setRollout('restarting.rolling');
     if (canary) this.setRollout('restarting.probation');
     if (rollout) {
       if (c.rollout === 'restarting.probation') this.deferred.push(() => this.cancel('control', 'restartProbation'));
@@ -977,7 +982,7 @@ class Engine {
       c.rolloutSize = null;
       this.raise({ type: 'control.reconcile' });
     }
-    return size || canary || rollout;
+    return size || noCanary || canary || rollout;
   }
 
   private enterStopping(force: boolean): void {
