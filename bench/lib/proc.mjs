@@ -63,6 +63,19 @@ export function childrenOf(pid, table = childTable()) {
   return table.get(pid) ?? [];
 }
 
+/** A helper of a control, not a worker: clusterchart's orphan warden is a `/bin/sh`. */
+const isHelper = (pid) => commOf(pid) === 'sh';
+
+/** The live worker processes of a control: its children but its helpers. */
+export function workersOf(pid, table = childTable()) {
+  return childrenOf(pid, table).filter((child) => !isHelper(child));
+}
+
+/** The helper processes of a control (see `isHelper`). */
+export function helpersOf(pid, table = childTable()) {
+  return childrenOf(pid, table).filter(isHelper);
+}
+
 /** Resident set size in bytes, or null. */
 export function rssOf(pid) {
   try {

@@ -25,7 +25,7 @@ export const tools = [
     can: { restart: true, resize: true, stop: true },
     /** Timeouts of S6, equalised: disconnect 1 s, then SIGTERM 1 s, then SIGKILL. */
     equalised: { shutdownTimeout: 1000, terminateTimeout: 1000 },
-    defaults: 'shutdownTimeout 5 s + terminateTimeout 5 s; restartProbation 1 s; agent on',
+    defaults: 'shutdownTimeout 5 s + terminateTimeout 5 s; a restart replaces every worker at once, no canary; agent on (its orphan warden is one /bin/sh)',
   },
   {
     id: 'node-cluster',

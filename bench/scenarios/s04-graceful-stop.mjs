@@ -5,7 +5,7 @@
  */
 import { app } from '../lib/context.mjs';
 import { untilAnswering } from '../lib/http.mjs';
-import { childrenOf, readRecords, waitGone } from '../lib/proc.mjs';
+import { readRecords, waitGone, workersOf } from '../lib/proc.mjs';
 import { count, ratio, seconds } from '../lib/stats.mjs';
 import { bestPeer, med, table } from '../lib/table.mjs';
 import { toolById } from '../lib/tools.mjs';
@@ -35,7 +35,7 @@ export async function run(ctx) {
             const { control, startedAt } = await h.start();
             const up = await untilAnswering(h.run.port, 4, { since: startedAt, timeout: 20_000 });
             if (up.ms === null) throw new Error('workers did not answer');
-            const workers = childrenOf(control);
+            const workers = workersOf(control);
             h.command('stop', {}, CAP_MS).catch(() => {});
             const gone = await waitGone(workers, CAP_MS);
             const drained = readRecords(h.run.pidsFile).filter((rec) => rec.kind === 'drained' && workers.includes(rec.pid)).length;

@@ -7,7 +7,7 @@
  * also taken from its own events, free of any load of the moment.
  */
 import { app } from '../lib/context.mjs';
-import { childrenOf, waitGone } from '../lib/proc.mjs';
+import { waitGone, workersOf } from '../lib/proc.mjs';
 import { seconds } from '../lib/stats.mjs';
 import { med, table } from '../lib/table.mjs';
 import { untilAnswering } from '../lib/http.mjs';
@@ -60,7 +60,7 @@ export async function run(ctx) {
         await Promise.all(
           ready.filter(Boolean).map(async ({ h, job, control }) => {
             const table = `${variant.name}-${job.action}`;
-            const workers = childrenOf(control);
+            const workers = workersOf(control);
             h.command(job.action, {}, variant.cap).catch(() => {});
             const gone = await waitGone(workers, variant.cap, 20);
             ctx.put(id, table, job.row, 'killed', gone);

@@ -4,7 +4,7 @@
  */
 import { app } from '../lib/context.mjs';
 import { untilAnswering } from '../lib/http.mjs';
-import { childrenOf, isAlive } from '../lib/proc.mjs';
+import { isAlive, workersOf } from '../lib/proc.mjs';
 import { ratio, seconds } from '../lib/stats.mjs';
 import { bestPeer, med, naOf, table } from '../lib/table.mjs';
 import { toolById } from '../lib/tools.mjs';
@@ -16,7 +16,7 @@ export const title = 'resize 4 → 8 and 8 → 2';
 async function untilCount(control, n, timeout) {
   const started = performance.now();
   while (performance.now() - started < timeout) {
-    if (childrenOf(control).filter(isAlive).length <= n) return performance.now() - started;
+    if (workersOf(control).filter(isAlive).length <= n) return performance.now() - started;
     await sleep(10);
   }
   return null;

@@ -5,7 +5,7 @@
  */
 import { app, sleep } from '../lib/context.mjs';
 import { untilAnswering } from '../lib/http.mjs';
-import { childrenOf, commOf, cpuMsOf, rssOf } from '../lib/proc.mjs';
+import { cpuMsOf, helpersOf, rssOf } from '../lib/proc.mjs';
 import { mb, ratio } from '../lib/stats.mjs';
 import { med, table } from '../lib/table.mjs';
 
@@ -43,7 +43,7 @@ export async function run(ctx) {
         const cpu = cpuMsOf(control);
         ctx.put(id, 'main', h.spec.tool.id, 'rss', rssOf(control));
         // Helper processes of the control that are not workers (clusterchart's warden, a /bin/sh).
-        const helpers = childrenOf(control).filter((pid) => commOf(pid) !== 'node');
+        const helpers = helpersOf(control);
         ctx.put(id, 'main', h.spec.tool.id, 'helpers', helpers.reduce((sum, pid) => sum + (rssOf(pid) ?? 0), 0));
         ctx.put(id, 'main', h.spec.tool.id, 'cpu', cpu === null || before[i] === null ? null : ((cpu - before[i]) / elapsed) * 100);
       });

@@ -2,11 +2,12 @@
  * S9: 64 tiny workers (`http-plain`): start until all 64 answer, then a rolling restart until
  * every old one has exited and the tool says done; clusterchart against the hand-written
  * master, whose restart replaces one worker at a time with no canary. clusterchart once at
- * its defaults (agent on, a 1 s canary) and once equalised: agent off, restartProbation 0.
+ * its defaults (agent on, every replacement at once) and once equalised with the master:
+ * agent off, one replacement at a time.
  */
 import { app, sleep } from '../lib/context.mjs';
 import { untilAnswering } from '../lib/http.mjs';
-import { childrenOf, waitGone } from '../lib/proc.mjs';
+import { waitGone, workersOf } from '../lib/proc.mjs';
 import { ratio, seconds } from '../lib/stats.mjs';
 import { med, table } from '../lib/table.mjs';
 
@@ -18,7 +19,7 @@ const SIZE = 64;
 const rows = (tools) =>
   [
     ['clusterchart', 'clusterchart', {}],
-    ['clusterchart-equalised', 'clusterchart', { agent: false, restartProbation: 0 }],
+    ['clusterchart-equalised', 'clusterchart', { agent: false, restartConcurrency: 1 }],
     ['node-cluster', 'node-cluster', {}],
   ].filter(([, tool]) => tools.some((t) => t.id === tool));
 
@@ -26,7 +27,7 @@ export async function run(ctx) {
   for (let r = 1; r <= ctx.runs; r++) {
     for (const [row, toolId, options] of rows(ctx.tools)) {
       const tool = ctx.tools.find((t) => t.id === toolId);
-      ctx.step({ tool: tool.label, variant: row.endsWith('equalised') ? 'agent off, no canary' : '', run: r, runs: ctx.runs });
+      ctx.step({ tool: tool.label, variant: row.endsWith('equalised') ? 'agent off, one at a time' : '', run: r, runs: ctx.runs });
       await ctx.session({ tool, app: app('http-plain'), size: SIZE, options }, async (h) => {
         try {
           const { control, startedAt } = await h.start(60_000);
@@ -34,7 +35,7 @@ export async function run(ctx) {
           if (up.ms === null) throw new Error(`only ${up.pids.size} of ${SIZE} answered`);
           ctx.put(id, 'main', row, 'start', up.ms);
           await sleep(500);
-          const old = childrenOf(control);
+          const old = workersOf(control);
           const t0 = performance.now();
           let replied = null;
           const reply = h.command('restart', {}, 120_000).then(() => (replied = performance.now() - t0));
@@ -51,7 +52,7 @@ export async function run(ctx) {
 
 export function report(ctx) {
   const data = ctx.data[id]?.main ?? {};
-  const labels = { clusterchart: 'clusterchart (defaults: agent on, 1 s canary)', 'clusterchart-equalised': 'clusterchart (agent off, restartProbation 0)', 'node-cluster': 'node:cluster by hand' };
+  const labels = { clusterchart: 'clusterchart (defaults: agent on, all at once)', 'clusterchart-equalised': 'clusterchart (agent off, one at a time)', 'node-cluster': 'node:cluster by hand' };
   const base = { start: med(data, 'node-cluster', 'start'), restart: med(data, 'node-cluster', 'restart') };
   const lines = rows(ctx.tools).map(([row]) => [
     labels[row],
@@ -65,7 +66,7 @@ export function report(ctx) {
   const within = (a, b) => (a === undefined || b === undefined ? null : a <= b * 1.1);
   return {
     markdown: [
-      `Size ${SIZE}, \`http-plain\`. Start: start call → all ${SIZE} answered. Restart: restart call → every old worker exited and the tool says done (one replacement at a time for all).`,
+      `Size ${SIZE}, \`http-plain\`. Start: start call → all ${SIZE} answered. Restart: restart call → every old worker exited and the tool says done (the hand-written master: one replacement at a time; clusterchart at its defaults: all at once, each old worker leaving once its replacement is ready).`,
       '',
       table(['tool', `start ${SIZE}`, 'vs by hand', `restart ${SIZE}`, 'vs by hand'], lines),
     ].join('\n'),
@@ -75,7 +76,7 @@ export function report(ctx) {
     },
     goals: [
       { goal: 'S9 start of 64 within 10% of the hand-written master', met: within(cc.start, base.start), detail: `${seconds(cc.start)} vs ${seconds(base.start)} (${ratio(cc.start, base.start)}); agent off: ${ratio(eq.start, base.start)}` },
-      { goal: 'S9 restart of 64 within 10% of the hand-written master', met: within(cc.restart, base.restart), detail: `${seconds(cc.restart)} vs ${seconds(base.restart)} (${ratio(cc.restart, base.restart)}); agent off, no canary: ${seconds(eq.restart)} (${ratio(eq.restart, base.restart)})` },
+      { goal: 'S9 restart of 64 within 10% of the hand-written master', met: within(cc.restart, base.restart), detail: `${seconds(cc.restart)} vs ${seconds(base.restart)} (${ratio(cc.restart, base.restart)}); agent off, one at a time: ${seconds(eq.restart)} (${ratio(eq.restart, base.restart)})` },
     ],
   };
 }
