@@ -6,7 +6,7 @@ const { config, serve } = require('./adapter.cjs');
 const { createControl } = require(process.env.BENCH_CLUSTERCHART);
 
 let control;
-/** Per worker id: when it forked, became ready, began its shutdown (`disconnecting`), exited (Date.now()). */
+/** Per worker id: when it forked, became ready, was asked to shut down, exited (Date.now()). */
 const trace = new Map();
 const entry = (worker) => {
   if (!trace.has(worker.id)) trace.set(worker.id, { id: worker.id, pid: worker.pid, generation: worker.generation });
@@ -19,9 +19,9 @@ serve({
     control.on('error', () => {});
     control.on('fork', (e) => (entry(e.worker).forkAt = Date.now()));
     control.on('ready', (e) => (entry(e.worker).readyAt = Date.now()));
-    control.on('transition', (e) => {
-      if (e.to === 'disconnecting') entry(e.worker).shutdownAt = Date.now();
-    });
+    // `shutdown`: the control asked the worker to go (it enters `disconnecting`). Not the
+    // `transition` event: its inspection hook would slow the measured control down.
+    control.on('shutdown', (e) => (entry(e.worker).shutdownAt = Date.now()));
     control.on('exit', (e) => (entry(e.worker).exitAt = Date.now()));
     // A give-up rejects start(); the control then exits 1 on its own (signals are on).
     control.start().catch(() => {});
