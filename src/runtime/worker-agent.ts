@@ -14,6 +14,7 @@
  * installs the agent, once per process (see `AGENT_KEY`). Anywhere else it installs nothing
  * and `ready()` does nothing.
  */
+import { ChildProcess } from 'node:child_process';
 import cluster from 'node:cluster';
 import type { Server as HttpServer, ServerResponse } from 'node:http';
 import net from 'node:net';
@@ -118,6 +119,7 @@ function createWorkerAgent(): WorkerAgent {
   };
 
   wrapListen((server) => servers.add(server));
+  watchSpawns();
   process.on('message', onMessage);
   process.on('disconnect', onDisconnect);
   process.on('SIGTERM', onTerminate);
@@ -139,8 +141,27 @@ function send(message: AgentMessage): void {
   process.send(message, undefined, undefined, () => {});
 }
 
+/**
+ * Whether this process ever started a child process. Every child_process function (spawn,
+ * exec, execFile, fork) goes through `ChildProcess.prototype.spawn`; until one did, there is
+ * no tree to take down, and a worker exits without reading the process table (/proc holds
+ * every process of the machine: a few ms per exit).
+ */
+let spawned = false;
+
+function watchSpawns(): void {
+  // `spawn` is internal to node:child_process, so it is not in the types.
+  const prototype = ChildProcess.prototype as ChildProcess & { spawn(...args: unknown[]): unknown };
+  const original = prototype.spawn;
+  prototype.spawn = function spawn(this: ChildProcess, ...args: unknown[]) {
+    spawned = true;
+    return Reflect.apply(original, this, args);
+  };
+}
+
 /** SIGKILLs every descendant; runs in the exit hook, so it must never throw. */
 function killDescendants(): void {
+  if (!spawned) return;
   try {
     for (const pid of descendantsOf(process.pid)) signalQuietly(pid, 'SIGKILL');
   } catch {
