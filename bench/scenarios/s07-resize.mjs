@@ -17,7 +17,7 @@ async function untilCount(control, n, timeout) {
   const started = performance.now();
   while (performance.now() - started < timeout) {
     if (workersOf(control).filter(isAlive).length <= n) return performance.now() - started;
-    await sleep(10);
+    await sleep(2);
   }
   return null;
 }
@@ -65,7 +65,7 @@ export function report(ctx) {
   const label = (b) => (b ? `${seconds(b.value)} (${toolById(b.id).label})` : '–');
   return {
     markdown: [
-      'Size 4 → 8: resize call → 8 distinct pids answered. 8 → 2: resize call → only 2 workers run.',
+      'Size 4 → 8: resize call → 8 distinct pids answered. 8 → 2: resize call → only 2 workers run (the process table is read every 2 ms).',
       '',
       table(['tool', '4 → 8', '8 → 2'], lines),
       '',
