@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { descendantsOf, killTree } from '../../src/runtime/process-tree.js';
-import { isAlive } from '../helpers/processes.js';
+import { allGone } from '../helpers/processes.js';
 
 const treeFixture = fileURLToPath(new URL('../fixtures/agent/tree.cjs', import.meta.url));
 
@@ -50,14 +50,6 @@ async function startChain(depth: number): Promise<{ root: ChildProcess; pids: nu
 
 
 /** Waits until none of `pids` runs: they are not our children, so it checks every 20 ms, for at most `ms`. */
-async function waitUntilGone(pids: number[], ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (pids.some(isAlive)) {
-    if (Date.now() > deadline) throw new Error(`still alive after ${ms} ms: ${pids.filter(isAlive).join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe('descendantsOf', () => {
   it('lists children and grandchildren, parents first', async () => {
     const { pids } = await startChain(3);
@@ -91,7 +83,7 @@ describe('killTree', () => {
     const exited = once(root, 'exit');
     killTree(root.pid!, 'SIGKILL');
     expect(await exited).toEqual([null, 'SIGKILL']);
-    await waitUntilGone(pids, 2000);
+    await allGone(pids, 2000, 'the signalled tree');
   });
 
   it('delivers the signal asked for', async () => {
@@ -99,7 +91,7 @@ describe('killTree', () => {
     const exited = once(root, 'exit');
     killTree(root.pid!, 'SIGTERM');
     expect(await exited).toEqual([null, 'SIGTERM']);
-    await waitUntilGone(pids, 2000);
+    await allGone(pids, 2000, 'the signalled tree');
   });
 
   it('ignores processes that are already gone', async () => {

@@ -20,7 +20,7 @@ import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { descendantsOf } from '../../src/runtime/process-tree.js';
-import { isAlive } from '../helpers/processes.js';
+import { allGone } from '../helpers/processes.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/agent/', import.meta.url));
 const agentBuild = fileURLToPath(new URL('../../dist/worker.cjs', import.meta.url));
@@ -140,14 +140,6 @@ class Primary {
  * Waits until none of `pids` runs. These processes are not children of the test, so no
  * event announces their end; the wait checks every 20 ms and fails after `ms`.
  */
-async function waitUntilGone(pids: number[], ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (pids.some(isAlive)) {
-    if (Date.now() > deadline) throw new Error(`${what}: still alive after ${ms} ms: ${pids.filter(isAlive).join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** `promise`, or a rejection naming `what` after `ms`. */
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -383,7 +375,7 @@ describe('no orphans', () => {
     started.add(child);
 
     process.kill(primary.pid, 'SIGKILL');
-    await waitUntilGone([pid, child], 2000, 'the orphaned worker and its child');
+    await allGone([pid, child], 2000, 'the orphaned worker and its child');
   });
 
   it('on SIGTERM kills the children and dies by SIGTERM', async () => {
@@ -394,7 +386,7 @@ describe('no orphans', () => {
 
     primary.command({ cmd: 'kill', id, signal: 'SIGTERM' });
     expect(await primary.exitOf(id)).toMatchObject({ code: null, signal: 'SIGTERM' });
-    await waitUntilGone([child], 2000, 'the child of the terminated worker');
+    await allGone([child], 2000, 'the child of the terminated worker');
   });
 
   it("leaves SIGTERM to an app that handles it, and still kills the children on exit", async () => {
@@ -406,6 +398,6 @@ describe('no orphans', () => {
     primary.command({ cmd: 'kill', id, signal: 'SIGTERM' });
     await primary.appMessage(id, 'sigterm');
     expect(await primary.exitOf(id)).toMatchObject({ code: 7, signal: null });
-    await waitUntilGone([child], 2000, 'the child of the exited worker');
+    await allGone([child], 2000, 'the child of the exited worker');
   });
 });
