@@ -66,7 +66,7 @@ export async function run(ctx) {
             ctx.put(id, variant, row, 'non2xx', result.keepAlive.non2xx + result.close.non2xx);
             ctx.put(id, variant, row, 'requests', result.keepAlive.requests + result.close.requests);
             ctx.put(id, variant, row, 'workersAfter', now.filter((pid) => !old.includes(pid)).length);
-            if (tool.id === 'clusterchart') breakdown(ctx, variant, row, await h.command('trace', {}, 5000), old, t0Wall);
+            if (tool.id === 'clusterchart' || tool.id === 'recluster') breakdown(ctx, variant, row, await h.command('trace', {}, 5000), old, t0Wall);
           } catch (error) {
             ctx.fail(id, variant, row, error);
           }
@@ -76,7 +76,7 @@ export async function run(ctx) {
   }
 }
 
-/** Where clusterchart's time goes, from its own events: boots of the new workers, drains of the old. */
+/** Where the time goes, from the tool's trace: boots of the new workers, drains of the old. */
 function breakdown(ctx, variant, row, trace, old, t0) {
   const fresh = trace.filter((w) => w.generation === 2 && w.forkAt && w.readyAt).sort((a, b) => a.forkAt - b.forkAt);
   const leaving = trace.filter((w) => old.includes(w.pid) && w.shutdownAt && w.exitAt);
@@ -129,7 +129,7 @@ export function report(ctx) {
       '',
       `clusterchart / fastest peer that kept serving (${bestServing ? toolById(bestServing.id).label : 'none'}): **${ratio(cc, bestServing?.value)}**; / fastest peer at all (${bestAny ? toolById(bestAny.id).label : '–'}, ${seconds(bestAny?.value)}): ${ratio(cc, bestAny?.value)}; with a canary (restartProbation 1000, restartConcurrency 1): ${ratio(med(rows, 'clusterchart-canary', 'full'), bestServing?.value)}`,
       '',
-      `Where clusterchart's time goes (its own events, medians): at defaults, ${why('clusterchart')}; with a canary, ${why('clusterchart-canary')} (the 1 s probation sits between the canary's ready and the second fork).`,
+      `Where the time goes (medians; clusterchart from its own events, recluster from node:cluster's): clusterchart at defaults, ${why('clusterchart')}; with a canary, ${why('clusterchart-canary')} (the 1 s probation sits between the canary's ready and the second fork); recluster, ${why('recluster')}.`,
       '',
     );
     const failures = sum(rows.clusterchart?.failed) + sum(rows.clusterchart?.non2xx);
