@@ -40,7 +40,7 @@ if (args['report-only']) {
   const { tools } = await import('./lib/tools.mjs');
   const scenarios = [];
   for (const file of readdirSync(join(bench, 'scenarios')).sort()) scenarios.push(await import(`./scenarios/${file}`));
-  const ctx = { data: saved.data, runs: saved.runs ?? 3, tools, notes: new Set(saved.notes ?? []), leaks: saved.leaks, failures: saved.failures };
+  const ctx = { data: saved.data, runs: saved.runs ?? 3, tools, leaks: saved.leaks, failures: saved.failures };
   const { writeReport } = await import('./lib/report.mjs');
   const target = join(root, 'BENCHMARKS.md');
   process.stderr.write(`${writeReport({ ctx, scenarios, tools, machine: saved.machine, target, seconds: saved.seconds, timings: saved.timings, full: true, args })}\n`);
@@ -149,7 +149,7 @@ const machine = {
 const seconds = progress.seconds();
 const summary = writeReport({ ctx, scenarios, tools, machine, target, seconds, timings, full, args });
 if (full) {
-  const saved = { machine, seconds, timings, runs, data: ctx.data, notes: [...ctx.notes], leaks: ctx.leaks, failures: ctx.failures };
+  const saved = { machine, seconds, timings, runs, data: ctx.data, leaks: ctx.leaks, failures: ctx.failures };
   writeFileSync(join(bench, 'results', 'latest.json'), JSON.stringify(saved, null, 2));
 }
 if (!args.keep) rmSync(tmp, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 /**
- * Dependencies loaded the first time they are used. A control that never serves a socket or
- * metrics never pays for zod or prom-client (about 16 MB of RSS together), so the library's
- * one entry point stays as light as the control itself.
+ * Dependencies loaded the first time they are used. A control that never serves a socket,
+ * metrics or a diagram never pays for zod, prom-client or Graphviz (about 18 MB of RSS
+ * together), so the library's one entry point stays as light as the control itself.
  */
 import { createRequire } from 'node:module';
 

@@ -53,8 +53,6 @@ export function createContext({ tools, runs, quick, clusterchart, tmp, progress,
     leaks,
     failures,
     pm2Homes: [],
-    /** Remarks the primaries make about how they ran (shown in the report). */
-    notes: new Set(),
     begin(index, scenario, title) {
       current = { index, scenario, title };
       progress.step(current);
@@ -102,7 +100,6 @@ export function createContext({ tools, runs, quick, clusterchart, tmp, progress,
             clusterchart,
             pm2Home: spec.pm2Home ?? (spec.tool.id === 'pm2' ? ctx.pm2Home() : join(dir, 'no-pm2')),
             env: spec.env ?? {},
-            notes: ctx.notes,
           };
           const config = { app: spec.app, size: spec.size ?? 4, options: spec.options ?? {}, name: spec.name };
           const handle = { ...launch(spec.tool, run, config), run, spec };

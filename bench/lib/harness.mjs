@@ -95,7 +95,6 @@ export function launch(tool, run, config) {
       child.send({ cmd: 'start' });
       const up = await eventOnce('up', timeout, 'start');
       if (up.error) throw new Error(`${tool.id}: start failed: ${up.error}`);
-      if (up.note) run.notes?.add(`${tool.label}: ${up.note}`);
       return { control: up.control, startedAt };
     },
     /** Sends a command; resolves with the tool's reply (its own idea of done). */

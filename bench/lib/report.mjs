@@ -25,7 +25,6 @@ export function writeReport({ ctx, scenarios, tools, machine, target, seconds, t
     '',
     'Every tool runs the same apps (`bench/apps/`, each answers its pid and records every process it starts) through its documented API at its defaults, from a small primary in `bench/tools/`. Each scenario run ends with every process it started SIGKILLed by pid (pid and start time, from the process table and the apps\' own records), and a check that none survives.',
     '',
-    ...(ctx.notes.size ? ['How the primaries ran:', '', ...[...ctx.notes].map((n) => `- ${n}`), ''] : []),
     '## Summary',
     '',
     table(

@@ -12,7 +12,7 @@ function say(message) {
 }
 
 /**
- * handlers: { start(): Promise<number|{note}|void> (the control pid; default this process),
+ * handlers: { start(): Promise<number|void> (the control pid; default this process),
  *             restart?, stop?, resize?(size), status?, dispose? } — each returns a promise.
  */
 function serve(handlers) {
@@ -21,9 +21,8 @@ function serve(handlers) {
     const { cmd, seq } = message;
     if (cmd === 'start') {
       try {
-        const started = (await handlers.start()) ?? {};
-        const control = typeof started === 'number' ? started : process.pid;
-        say({ ev: 'up', control, note: typeof started === 'object' ? started.note : undefined });
+        const started = await handlers.start();
+        say({ ev: 'up', control: typeof started === 'number' ? started : process.pid });
       } catch (error) {
         say({ ev: 'up', control: process.pid, error: String(error?.message ?? error) });
       }
@@ -43,9 +42,24 @@ function serve(handlers) {
   say({ ev: 'loaded' });
 }
 
+/**
+ * What S2 reads of a restart, per worker id: `{ id, pid, generation, forkAt, readyAt,
+ * shutdownAt, exitAt }` (Date.now()). `entry` makes a worker's record on first sight.
+ */
+function createTrace() {
+  const entries = new Map();
+  return {
+    entry(id, pid, generation) {
+      if (!entries.has(id)) entries.set(id, { id, pid, generation });
+      return entries.get(id);
+    },
+    values: () => [...entries.values()],
+  };
+}
+
 /** An event emitter's next `event`, as a promise. */
 function next(emitter, event) {
   return new Promise((resolve) => emitter.once(event, (...args) => resolve(args)));
 }
 
-module.exports = { config, serve, say, next };
+module.exports = { config, serve, say, next, createTrace };

@@ -2,16 +2,13 @@
 // clusterchart through its library API (`require('clusterchart')`, as the CJS peers are
 // loaded), with the worker agent on (as `clusterchart run` has it) and every other option at
 // its default unless the scenario passes one.
-const { config, serve } = require('./adapter.cjs');
+const { config, createTrace, serve } = require('./adapter.cjs');
 const { createControl } = require(process.env.BENCH_CLUSTERCHART);
 
 let control;
-/** Per worker id: when it forked, became ready, was asked to shut down, exited (Date.now()). */
-const trace = new Map();
-const entry = (worker) => {
-  if (!trace.has(worker.id)) trace.set(worker.id, { id: worker.id, pid: worker.pid, generation: worker.generation });
-  return trace.get(worker.id);
-};
+/** Per worker: when it forked, became ready, was asked to shut down, exited. */
+const trace = createTrace();
+const entry = (worker) => trace.entry(worker.id, worker.pid, worker.generation);
 
 serve({
   async start() {
@@ -29,6 +26,6 @@ serve({
   restart: () => control.restart(),
   stop: () => control.stop(),
   resize: ({ size }) => control.setSize(size),
-  trace: async () => [...trace.values()],
+  trace: async () => trace.values(),
   status: async () => (await control.status()).workers.map((w) => ({ pid: w.pid, state: w.state })),
 });

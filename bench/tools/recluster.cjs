@@ -3,7 +3,7 @@
 // It has no graceful stop: terminate() SIGKILLs the workers.
 const cluster = require('node:cluster');
 const recluster = require('recluster');
-const { config, serve } = require('./adapter.cjs');
+const { config, createTrace, serve } = require('./adapter.cjs');
 
 /**
  * The same trace as clusterchart's tool keeps, from node:cluster's events (recluster has none
@@ -11,11 +11,8 @@ const { config, serve } = require('./adapter.cjs');
  * disconnect, exited (Date.now()). S2 shows where the time of each goes.
  */
 let generation = 1;
-const trace = new Map();
-const entry = (worker) => {
-  if (!trace.has(worker.id)) trace.set(worker.id, { id: worker.id, pid: worker.process.pid, generation });
-  return trace.get(worker.id);
-};
+const trace = createTrace();
+const entry = (worker) => trace.entry(worker.id, worker.process.pid, generation);
 cluster.on('fork', (worker) => (entry(worker).forkAt = Date.now()));
 cluster.on('listening', (worker) => (entry(worker).readyAt ??= Date.now()));
 cluster.on('exit', (worker) => (entry(worker).exitAt = Date.now()));
@@ -36,5 +33,5 @@ serve({
     return new Promise((resolve) => balancer.reload(resolve));
   },
   stop: () => new Promise((resolve) => balancer.terminate(resolve)),
-  trace: async () => [...trace.values()],
+  trace: async () => trace.values(),
 });

@@ -4,16 +4,14 @@
  */
 import type { RenderError, Viz } from '@viz-js/viz';
 import { createError } from '../errors.js';
-
-let viz: Promise<Viz> | undefined;
+import { onFirstUse } from '../load-on-use.js';
 
 /** Loaded on first use: a control that never draws never pays for Graphviz. */
-const instance = () => import('@viz-js/viz').then((m) => m.instance());
+const viz = onFirstUse((): Promise<Viz> => import('@viz-js/viz').then((m) => m.instance()));
 
 /** Renders DOT to an SVG document; throws `CC_ERR_OPTION_INVALID` when Graphviz cannot. */
 export async function renderSvg(dot: string): Promise<string> {
-  viz ??= instance();
-  const result = (await viz).render(dot, { format: 'svg' });
+  const result = (await viz()).render(dot, { format: 'svg' });
   if (result.status === 'failure') {
     throw createError('CC_ERR_OPTION_INVALID', { option: 'dot', reason: messages(result.errors) });
   }
@@ -22,8 +20,7 @@ export async function renderSvg(dot: string): Promise<string> {
 
 /** Graphviz's warnings for DOT that still renders (the committed charts have none). */
 export async function dotWarnings(dot: string): Promise<string[]> {
-  viz ??= instance();
-  return (await viz).render(dot, { format: 'svg' }).errors.map((e) => e.message.trim());
+  return (await viz()).render(dot, { format: 'svg' }).errors.map((e) => e.message.trim());
 }
 
 const messages = (errors: RenderError[]) => errors.map((e) => e.message.trim()).join('; ') || 'Graphviz failed';

@@ -45,10 +45,12 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
   const pendingStats = new Map<number, (stats: WorkerStats | null) => void>();
   let nonce = 0;
 
+  /** The pids of every worker still running, adopted ones included. */
+  const livePids = () =>
+    Object.values(cluster.workers ?? {}).flatMap((w) => (w === undefined || w.isDead() || w.process.pid === undefined ? [] : [w.process.pid]));
   // Takes the workers down if this process dies without its exit hook (SIGKILL).
   const warden = createWarden(warnNoWarden);
-  const watchLive = () =>
-    warden.watch(Object.values(cluster.workers ?? {}).flatMap((w) => (w === undefined || w.isDead() || w.process.pid === undefined ? [] : [w.process.pid])));
+  const watchLive = () => warden.watch(livePids());
 
   const report = (fact: ClusterFact) => {
     for (const listener of [...listeners]) listener(fact);
@@ -173,10 +175,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       return () => listeners.delete(listener);
     },
     killAll() {
-      for (const worker of Object.values(cluster.workers ?? {})) {
-        const pid = worker?.process.pid;
-        if (pid !== undefined) guarded(killTree)(pid, 'SIGKILL');
-      }
+      for (const pid of livePids()) guarded(killTree)(pid, 'SIGKILL');
     },
     close() {
       for (const [event, handler] of Object.entries(handlers)) cluster.off(event, handler as (...args: unknown[]) => void);

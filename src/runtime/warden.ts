@@ -77,19 +77,18 @@ export function createWarden(onError: (error: Error) => void): Warden {
     return warden;
   };
 
+  const close = () => {
+    const warden = child;
+    child = null;
+    warden?.stdin?.end('\n');
+  };
+
   return {
     watch(pids) {
-      if (pids.length === 0) {
-        this.close();
-        return;
-      }
+      if (pids.length === 0) return close();
       child ??= start();
       child?.stdin?.write(`${pids.join(' ')}\n`);
     },
-    close() {
-      const warden = child;
-      child = null;
-      warden?.stdin?.end('\n');
-    },
+    close,
   };
 }
