@@ -148,10 +148,10 @@ const machine = {
 };
 const seconds = progress.seconds();
 const summary = writeReport({ ctx, scenarios, tools, machine, target, seconds, timings, full, args });
-if (full) {
-  const saved = { machine, seconds, timings, runs, data: ctx.data, leaks: ctx.leaks, failures: ctx.failures };
-  writeFileSync(join(bench, 'results', 'latest.json'), JSON.stringify(saved, null, 2));
-}
+// The figures behind the report: latest.json (a full run, committed, for --report-only), or
+// partial.json / quick.json beside their report.
+const saved = { machine, seconds, timings, runs, data: ctx.data, leaks: ctx.leaks, failures: ctx.failures };
+writeFileSync(full ? join(bench, 'results', 'latest.json') : target.replace(/\.md$/, '.json'), JSON.stringify(saved, null, 2));
 if (!args.keep) rmSync(tmp, { recursive: true, force: true });
 process.stderr.write(`${summary}\nbench: ${Math.round(seconds)} s in all; report: ${target}\n`);
 process.exit(ctx.leaks.length > 0 ? 1 : 0);

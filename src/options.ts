@@ -27,6 +27,11 @@ export interface SupervisionSettings {
   readonly restartConcurrency: number;
   /** ms the first replacement (the canary) must stay up before the rollout goes on; 0: no canary. */
   readonly restartProbation: number;
+  /**
+   * Added to the nice value of the outgoing generation's workers when a restart begins (0–19),
+   * so that on a busy machine their replacements get the CPU to boot; 0 leaves priorities alone.
+   */
+  readonly restartYield: number;
   /** Unexpected exits tolerated within `restartWindow`; one more gives up. */
   readonly maxRestarts: number;
   /** Sliding window (ms) for `maxRestarts`. */
@@ -44,6 +49,7 @@ export const defaultSettings: SupervisionSettings = Object.freeze({
   maxThrottleDelay: 30_000,
   restartConcurrency: Infinity,
   restartProbation: 0,
+  restartYield: 10,
   maxRestarts: 10,
   restartWindow: 60_000,
 });
@@ -103,6 +109,13 @@ export function normalizeSettings(input: SettingsInput = {}, cpus = 1): Supervis
       throw invalid('restartConcurrency', `expected a whole number ≥ 1 or Infinity, got ${describe(n)}`);
     }
     settings.restartConcurrency = n;
+  }
+  if (input.restartYield !== undefined) {
+    const n = input.restartYield;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 19) {
+      throw invalid('restartYield', `expected a whole number from 0 to 19 (a nice increment), got ${describe(n)}`);
+    }
+    settings.restartYield = n;
   }
   if (input.maxRestarts !== undefined) {
     const n = input.maxRestarts;

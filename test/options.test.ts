@@ -7,7 +7,7 @@ test('defaults are declared once and frozen', () => {
   expect(Object.isFrozen(settings)).toBe(true);
   expect(settings).toMatchObject({
     shutdownTimeout: 5000, terminateTimeout: 5000, startupTimeout: 30000, minRestartAge: 2000, throttleDelay: 500,
-    maxThrottleDelay: 30000, restartConcurrency: Infinity, restartProbation: 0, maxRestarts: 10, restartWindow: 60000, readyOn: 'listening',
+    maxThrottleDelay: 30000, restartConcurrency: Infinity, restartProbation: 0, restartYield: 10, maxRestarts: 10, restartWindow: 60000, readyOn: 'listening',
   });
 });
 
@@ -23,6 +23,12 @@ test('restartConcurrency is a whole number ≥ 1, or Infinity (all at once, the 
   expect(normalizeSettings({ restartConcurrency: 3 }).restartConcurrency).toBe(3);
   expect(normalizeSettings({ restartConcurrency: Infinity }).restartConcurrency).toBe(Infinity);
   for (const bad of [0, 1.5, Number.NaN, -Infinity]) expect(() => normalizeSettings({ restartConcurrency: bad })).toThrow(/restartConcurrency/);
+});
+
+test('restartYield is a nice increment from 0 (leave priorities alone) to 19', () => {
+  expect(normalizeSettings({ restartYield: 0 }).restartYield).toBe(0);
+  expect(normalizeSettings({ restartYield: 19 }).restartYield).toBe(19);
+  for (const bad of [-1, 20, 2.5, Infinity, Number.NaN]) expect(() => normalizeSettings({ restartYield: bad })).toThrow(/restartYield/);
 });
 
 test.each([

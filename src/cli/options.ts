@@ -121,6 +121,13 @@ export const settingOptions: { readonly [K in SettingKey]-?: OptionSpec } = {
     description: 'Time the first replacement of a rollout (the canary) must stay up before the rollout goes on; 0 forks no canary.',
     default: ms('restartProbation'),
   }),
+  restartYield: setting('restartYield', {
+    flag: 'restart-yield',
+    kind: 'count',
+    value: 'N',
+    description: "Added to the outgoing workers' nice value (0–19) when a restart begins, so that on a busy machine their replacements boot first; 0 leaves priorities alone.",
+    default: String(defaultSettings.restartYield),
+  }),
   maxRestarts: setting('maxRestarts', {
     flag: 'max-restarts',
     kind: 'count',

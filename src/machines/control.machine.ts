@@ -183,6 +183,18 @@ const adoptAction = {
   }),
 } as const;
 
+/**
+ * A restart began: every live worker older than the new generation yields the CPU to its
+ * replacements (settings.restartYield; 0 yields nothing).
+ */
+const yieldToNewGeneration = {
+  type: 'lowerPriority',
+  params: ({ context }: { context: ControlContext }) => ({
+    ids: context.settings.restartYield === 0 ? [] : liveViews(context.workers).flatMap((w) => (w.generation < context.generation ? [w.id] : [])),
+    increment: context.settings.restartYield,
+  }),
+} as const;
+
 export const controlMachine = setup({
   types: {
     input: {} as ControlInput,
@@ -194,6 +206,8 @@ export const controlMachine = setup({
   actions: {
     /** Bind a worker the app forked itself (port handle) to the id the control gave it. */
     adopt: (_, _params: { handle: number; id: number }) => {},
+    /** Add `increment` to the nice value of each worker's process. */
+    lowerPriority: (_, _params: { ids: readonly number[]; increment: number }) => {},
     /** Reconcile once this step has settled (the raise runs after every region moved). */
     reconcileNext: raise({ type: 'control.reconcile' }),
 
@@ -453,6 +467,7 @@ export const controlMachine = setup({
                       rolloutSize: ({ context }) => (context.size === null ? liveCount(context) : null),
                     }),
                     emit(({ context }) => ({ type: 'startRestart', generation: context.generation }) as const),
+                    yieldToNewGeneration,
                   ],
                 },
               },
@@ -474,7 +489,7 @@ export const controlMachine = setup({
                   target: '.canary',
                   reenter: true,
                   // (canary's entry reconciles)
-                  actions: assign({ generation: ({ context }) => context.generation + 1 }),
+                  actions: [assign({ generation: ({ context }) => context.generation + 1 }), yieldToNewGeneration],
                 },
               },
               states: {

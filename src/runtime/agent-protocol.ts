@@ -25,7 +25,10 @@ export interface StatsReply {
   memory: number;
 }
 
-/** Control → worker: drain and exit; sent just before `worker.disconnect()`. */
+/**
+ * Control → worker: drain and exit. Sent just before `worker.disconnect()` to a worker
+ * without the agent; the agent hears the disconnect itself and hands the app this message.
+ */
 export interface ShutdownMessage {
   clusterchart: 'shutdown';
 }
@@ -35,4 +38,12 @@ export type AgentMessage = ReadyMessage | StatsRequest | StatsReply | ShutdownMe
 /** True when `message` is one of clusterchart's own messages. */
 export function isAgentMessage(message: unknown): message is AgentMessage {
   return typeof message === 'object' && message !== null && typeof (message as { clusterchart?: unknown }).clusterchart === 'string';
+}
+
+/**
+ * node:cluster's own request to a worker to disconnect (`worker.disconnect()` in the
+ * primary), which a worker's `process` emits as `internalMessage`.
+ */
+export function isClusterDisconnect(message: unknown): boolean {
+  return typeof message === 'object' && message !== null && (message as { cmd?: unknown }).cmd === 'NODE_CLUSTER' && (message as { act?: unknown }).act === 'disconnect';
 }

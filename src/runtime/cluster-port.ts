@@ -28,6 +28,8 @@ export interface ClusterPort {
   disconnect(id: number): void;
   /** Signal the worker's process and, for SIGTERM/SIGKILL, its descendants. */
   signal(id: number, signal: NodeJS.Signals): void;
+  /** Add `increment` to the nice value of the worker's process (capped at 19; never raises it). */
+  lowerPriority(id: number, increment: number): void;
   /** Send a message to the worker (ignored when it cannot receive). */
   send(id: number, message: unknown): void;
   /** A worker the app forked itself (reported with `id: null, handle`) now has this id. */

@@ -196,6 +196,9 @@ export function createControl(options: ControlOptions = {}): Control {
     },
     actions: {
       adopt: (_, { handle, id }) => port.adopt(handle, id),
+      lowerPriority: (_, { ids, increment }) => {
+        for (const id of ids) port.lowerPriority(id, increment);
+      },
     },
   });
   const actor = createActor(machine, { input: { settings }, clock, ...(options.inspect === undefined ? {} : { inspect: options.inspect }) });

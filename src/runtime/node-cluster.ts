@@ -6,9 +6,10 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { existsSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createError, warningCodes } from '../errors.js';
-import { type StatsReply, isAgentMessage } from './agent-protocol.js';
+import { type ShutdownMessage, type StatsReply, isAgentMessage } from './agent-protocol.js';
 import type { ClusterFact, ClusterPort, WorkerStats } from './cluster-port.js';
 import type { ControlOptions } from './create-control.js';
 import { killTree } from './process-tree.js';
@@ -50,7 +51,15 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
     Object.values(cluster.workers ?? {}).flatMap((w) => (w === undefined || w.isDead() || w.process.pid === undefined ? [] : [w.process.pid]));
   // Takes the workers down if this process dies without its exit hook (SIGKILL).
   const warden = createWarden(warnNoWarden);
-  const watchLive = () => warden.watch(livePids());
+  // Once per turn of the event loop: the forks of one step, or the exits reaped together, are
+  // one update. Each update wakes the warden, which reads its line byte by byte.
+  let wardenUpdate: NodeJS.Immediate | null = null;
+  const watchLive = () => {
+    wardenUpdate ??= setImmediate(() => {
+      wardenUpdate = null;
+      warden.watch(livePids());
+    });
+  };
 
   const report = (fact: ClusterFact) => {
     for (const listener of [...listeners]) listener(fact);
@@ -144,12 +153,17 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
     disconnect: guarded((id: number) => {
       const worker = workers.get(id);
       if (worker === undefined || !worker.isConnected()) return;
-      worker.send({ clusterchart: 'shutdown' }, () => {});
+      // The agent hears the disconnect itself and tells the app (see worker-agent.ts).
+      if (options.agent !== true) worker.send({ clusterchart: 'shutdown' } satisfies ShutdownMessage, () => {});
       worker.disconnect();
     }),
     signal: guarded((id: number, signal: NodeJS.Signals) => {
       const pid = pidOf(id);
       if (pid !== undefined) killTree(pid, signal);
+    }),
+    lowerPriority: guarded((id: number, increment: number) => {
+      const pid = pidOf(id);
+      if (pid !== undefined) lowerPriority(pid, increment);
     }),
     send(id, message) {
       const worker = workers.get(id);
@@ -181,10 +195,24 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       for (const [event, handler] of Object.entries(handlers)) cluster.off(event, handler as (...args: unknown[]) => void);
       for (const settle of pendingStats.values()) settle(null);
       listeners.clear();
+      if (wardenUpdate !== null) clearImmediate(wardenUpdate);
       warden.close();
       claimed = false;
     },
   };
+}
+
+/**
+ * The process's nice value, `increment` above this control's own (what a worker inherits at
+ * fork), capped at 19; idempotent, and never raises a priority. A worker already gone is fine.
+ */
+function lowerPriority(pid: number, increment: number): void {
+  try {
+    const target = Math.min(19, getPriority() + increment);
+    if (getPriority(pid) < target) setPriority(pid, target);
+  } catch (error) {
+    if ((error as { info?: { code?: string } }).info?.code !== 'ESRCH') throw error;
+  }
 }
 
 /** The warden could not start (no /bin/sh, Windows): say so once; the control still runs. */

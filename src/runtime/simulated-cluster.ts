@@ -93,7 +93,7 @@ interface FakeWorker {
 export interface SimulatedCluster extends ClusterPort {
   readonly clock: SimulatedClock;
   /** Every call the control made, in order, for assertions. */
-  readonly calls: Array<{ at: number; call: 'fork' | 'disconnect' | 'signal' | 'send' | 'adopt'; id: number; detail?: unknown }>;
+  readonly calls: Array<{ at: number; call: 'fork' | 'disconnect' | 'signal' | 'send' | 'adopt' | 'lowerPriority'; id: number; detail?: unknown }>;
   /** Fork a worker as the app itself would (not through the control). */
   forkExternal(script?: WorkerScript): number;
   /** Make a live worker exit now, as a crash or an external kill would. */
@@ -230,6 +230,9 @@ export function createSimulatedCluster(options: { scriptFor?: ScriptFor; clock?:
       if (w === undefined || w.phase === 'exited') return;
       if (signal === 'SIGTERM' && w.script.ignoreTerm) return;
       later(w, 1, () => exit(w, null, signal));
+    },
+    lowerPriority(id, increment) {
+      calls.push({ at: clock.now(), call: 'lowerPriority', id, detail: increment });
     },
     send(id, message) {
       calls.push({ at: clock.now(), call: 'send', id, detail: message });

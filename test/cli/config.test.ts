@@ -69,6 +69,7 @@ describe('run configuration', () => {
       CLUSTERCHART_MAX_THROTTLE_DELAY: '5',
       CLUSTERCHART_RESTART_CONCURRENCY: '6',
       CLUSTERCHART_RESTART_PROBATION: '7',
+      CLUSTERCHART_RESTART_YIELD: '11',
       CLUSTERCHART_MAX_RESTARTS: '8',
       CLUSTERCHART_RESTART_WINDOW: '9',
       CLUSTERCHART_DASHBOARD: '9200',
@@ -87,6 +88,7 @@ describe('run configuration', () => {
       maxThrottleDelay: 5,
       restartConcurrency: 6,
       restartProbation: 7,
+      restartYield: 11,
       maxRestarts: 8,
       restartWindow: 9,
     });

@@ -909,6 +909,10 @@ class Engine {
       c.generation++;
       this.raise({ type: 'control.reconcile' });
     }
+    // The outgoing generation yields the CPU to its replacements.
+    if (this.s.settings.restartYield > 0) {
+      for (const w of viewsOf(this.s)) if (w.generation < c.generation) this.s.calls.push(`lowerPriority#${w.id}`);
+    }
     this.setRollout('restarting.canary', true);
   }
 

@@ -3,6 +3,7 @@
  * stops its control and SIGKILLs every pid it saw, whatever happens.
  */
 import cluster from 'node:cluster';
+import { getPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, test } from 'vitest';
 import { type Control, type ControlOptions, createControl } from '../../src/index.js';
@@ -72,6 +73,30 @@ test('a rolling restart of 4 plain HTTP workers under keep-alive and close load 
   expect({ failed: result.failed, non2xx: result.non2xx, errors: result.errors }).toEqual({ failed: 0, non2xx: 0, errors: [] });
   console.log(`rolling restart of 4 under load: ${took} ms, ${result.ok} requests, 0 failed`);
 }, 60_000);
+
+test.each([7, 0])('a restart adds restartYield %i to the outgoing workers\' nice value, not to their replacements\'', async (restartYield) => {
+  const { control } = await supervise({ app: 'http-plain.cjs', size: 2, restartYield });
+  await control.start();
+  const base = getPriority();
+  const old = (await control.status()).workers.map((w) => w.pid!);
+  expect(old.map((pid) => getPriority(pid))).toEqual([base, base]);
+  // Read when the first replacement forks: the old workers are all still running then.
+  const atFork = new Promise<number[]>((resolve) => control.once('fork', () => resolve(old.map((pid) => getPriority(pid)))));
+  await control.restart();
+  const lowered = Math.min(19, base + restartYield);
+  expect(await atFork).toEqual([lowered, lowered]);
+  const replacements = (await control.status()).workers.map((w) => w.pid!);
+  expect(replacements.map((pid) => getPriority(pid))).toEqual([base, base]);
+});
+
+test.each([false, true])('an app hears the shutdown message once per shutdown (agent %s)', async (agent) => {
+  const { control } = await supervise({ app: 'echo-shutdown.cjs', size: 1, agent });
+  await control.start();
+  const heard: unknown[] = [];
+  control.on('message', (e) => heard.push(e.message));
+  await control.shutdown();
+  expect(heard).toEqual([{ heard: 'shutdown' }]);
+});
 
 test.each([false, true])('stop of 4 workers that each take 1 s to drain ends in under 2 s (parallel; agent %s)', async (agent) => {
   // With the agent on, the app's own drain (it listens for its disconnect) is not cut short.
