@@ -1,8 +1,8 @@
 'use strict';
 // S7's 8 → 2, timed by exit events instead of polling the process table: a bare node:cluster
 // primary that disconnects the six extra workers, against clusterchart's setSize(2) with the
-// agent on and off. 12 shrinks each, medians. Also how long clusterchart takes to issue the six
-// disconnects (the synchronous part of setSize(2)).
+// agent on and off. 12 shrinks each, medians: when the first and the last of the six
+// `worker.disconnect()` calls happen, and when the last of the six has exited.
 // Run after `npm run build`: node bench/diagnose/shrink.cjs
 const cluster = require('node:cluster');
 const path = require('node:path');
@@ -15,48 +15,64 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const exitOf = (worker) => new Promise((resolve) => worker.once('exit', resolve));
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Every `worker.disconnect()` call, by performance.now(). */
+const calls = [];
+const disconnect = cluster.Worker.prototype.disconnect;
+cluster.Worker.prototype.disconnect = function timed(...args) {
+  calls.push(performance.now());
+  return Reflect.apply(disconnect, this, args);
+};
+
+/** One shrink: `shrink()` starts it and resolves when the six are gone. */
+async function timeShrink(shrink) {
+  calls.length = 0;
+  const t0 = performance.now();
+  await shrink();
+  return { gone: performance.now() - t0, first: calls[0] - t0, last: calls[calls.length - 1] - t0 };
+}
+
 async function bare() {
   cluster.setupPrimary({ exec: app });
-  const times = [];
+  const rounds = [];
   for (let round = 0; round < ROUNDS; round++) {
     const workers = Array.from({ length: 8 }, () => cluster.fork());
     await Promise.all(workers.map((w) => new Promise((resolve) => w.once('listening', resolve))));
     await pause(100);
     const extra = workers.slice(2);
-    const t0 = performance.now();
-    const gone = Promise.all(extra.map(exitOf));
-    for (const w of extra) w.disconnect();
-    await gone;
-    times.push(performance.now() - t0);
+    rounds.push(
+      await timeShrink(() => {
+        const gone = Promise.all(extra.map(exitOf));
+        for (const w of extra) w.disconnect();
+        return gone;
+      }),
+    );
     await Promise.all(workers.slice(0, 2).map((w) => (w.kill(), exitOf(w))));
   }
-  return { times };
+  return rounds;
 }
 
 async function withClusterchart(agent) {
   const { createControl } = require(path.join(root, 'dist', 'index.cjs'));
   const control = createControl({ exec: app, size: 2, agent, signals: false });
   await control.start();
-  const times = [];
-  const issuing = [];
+  const rounds = [];
   for (let round = 0; round < ROUNDS; round++) {
     await control.setSize(8);
     await pause(100);
-    let exits = 0;
-    const gone = new Promise((resolve) => {
-      const onExit = () => ++exits === 6 && (control.off('exit', onExit), resolve());
-      control.on('exit', onExit);
-    });
-    const t0 = performance.now();
-    const resized = control.setSize(2);
-    issuing.push(performance.now() - t0);
-    await resized;
-    await gone;
-    times.push(performance.now() - t0);
+    rounds.push(
+      await timeShrink(() => {
+        let exits = 0;
+        const gone = new Promise((resolve) => {
+          const onExit = () => ++exits === 6 && (control.off('exit', onExit), resolve());
+          control.on('exit', onExit);
+        });
+        return Promise.all([control.setSize(2), gone]);
+      }),
+    );
   }
   await control.stop();
   control.close();
-  return { times, issuing };
+  return rounds;
 }
 
 (async () => {
@@ -67,9 +83,12 @@ async function withClusterchart(agent) {
     for (const variant of ['bare', 'agent', 'no-agent']) process.stdout.write(execFileSync(process.execPath, [__filename, variant], { encoding: 'utf8' }));
     return;
   }
-  const { times, issuing } = which === 'bare' ? await bare() : await withClusterchart(which === 'agent');
+  const rounds = which === 'bare' ? await bare() : await withClusterchart(which === 'agent');
   const label = { bare: 'bare node:cluster primary', agent: 'clusterchart, agent on', 'no-agent': 'clusterchart, agent off' }[which];
-  const issued = issuing ? `; six disconnects issued in ${median(issuing).toFixed(1)} ms` : '';
-  console.log(`${label.padEnd(26)} 8 → 2 in ${median(times).toFixed(1)} ms (median of ${ROUNDS}; ${Math.min(...times).toFixed(0)}–${Math.max(...times).toFixed(0)} ms)${issued}`);
+  const at = (key) => median(rounds.map((r) => r[key])).toFixed(1);
+  const gone = rounds.map((r) => r.gone);
+  console.log(
+    `${label.padEnd(26)} 8 → 2 in ${at('gone')} ms (${Math.min(...gone).toFixed(0)}–${Math.max(...gone).toFixed(0)} ms); disconnects at ${at('first')}–${at('last')} ms (medians of ${ROUNDS})`,
+  );
   process.exit(0);
 })();
