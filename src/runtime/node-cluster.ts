@@ -18,6 +18,9 @@ import { createWarden } from './warden.js';
 /** One control per process: node:cluster is process-wide. Released by `close()`. */
 let claimed = false;
 
+/** How long the warden's list may keep the pids of workers that exited (see watchExits). */
+const EXIT_BATCH_MS = 250;
+
 /** The agent's CommonJS build, preloaded with `--require` into every worker. */
 export function agentPath(): string {
   const candidates = ['./worker.cjs', '../../dist/worker.cjs'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
@@ -46,19 +49,32 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
   const pendingStats = new Map<number, (stats: WorkerStats | null) => void>();
   let nonce = 0;
 
+  const isLive = (w: Worker | undefined): w is Worker => w !== undefined && !w.isDead() && w.process.pid !== undefined;
   /** The pids of every worker still running, adopted ones included. */
-  const livePids = () =>
-    Object.values(cluster.workers ?? {}).flatMap((w) => (w === undefined || w.isDead() || w.process.pid === undefined ? [] : [w.process.pid]));
+  const livePids = () => Object.values(cluster.workers ?? {}).flatMap((w) => (isLive(w) ? [w.process.pid!] : []));
   // Takes the workers down if this process dies without its exit hook (SIGKILL).
   const warden = createWarden(warnNoWarden);
-  // Once per turn of the event loop: the forks of one step, or the exits reaped together, are
-  // one update. Each update wakes the warden, which reads its line byte by byte.
-  let wardenUpdate: NodeJS.Immediate | null = null;
-  const watchLive = () => {
-    wardenUpdate ??= setImmediate(() => {
-      wardenUpdate = null;
-      warden.watch(livePids());
-    });
+  // Each update wakes the warden, which reads its line byte by byte, so updates are batched:
+  // forks reach it within this turn of the event loop, exits within EXIT_BATCH_MS, and the
+  // last exit at once. A pid that stays listed a little longer than it lives is harmless: the
+  // list is read only if this process dies, and the kernel does not reuse a pid that soon.
+  let pendingUpdate: { soon: boolean; cancel: () => void } | null = null;
+  const updateWarden = () => {
+    pendingUpdate?.cancel();
+    pendingUpdate = null;
+    warden.watch(livePids());
+  };
+  const watchForks = () => {
+    if (pendingUpdate?.soon === true) return;
+    pendingUpdate?.cancel();
+    const immediate = setImmediate(updateWarden);
+    pendingUpdate = { soon: true, cancel: () => clearImmediate(immediate) };
+  };
+  const watchExits = () => {
+    if (!Object.values(cluster.workers ?? {}).some(isLive)) return updateWarden();
+    if (pendingUpdate !== null) return;
+    const timer = setTimeout(updateWarden, EXIT_BATCH_MS).unref();
+    pendingUpdate = { soon: false, cancel: () => clearTimeout(timer) };
   };
 
   const report = (fact: ClusterFact) => {
@@ -74,7 +90,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
   // node:cluster facts, in a lookup table: event → how it becomes a fact.
   const handlers = {
     fork: (worker: Worker) => {
-      watchLive();
+      watchForks();
       const id = idOf(worker);
       const pid = worker.process.pid ?? 0;
       if (id === undefined) report({ type: 'cluster.fork', id: null, handle: worker.id, pid });
@@ -84,7 +100,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
     listening: (worker: Worker, address: unknown) => withId(worker, (id) => report({ type: 'cluster.listening', id, address })),
     disconnect: (worker: Worker) => withId(worker, (id) => report({ type: 'cluster.disconnect', id })),
     exit: (worker: Worker, code: number | null, signal: string | null) => {
-      watchLive();
+      watchExits();
       withId(worker, (id) => {
         workers.delete(id);
         ids.delete(worker.id);
@@ -195,7 +211,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       for (const [event, handler] of Object.entries(handlers)) cluster.off(event, handler as (...args: unknown[]) => void);
       for (const settle of pendingStats.values()) settle(null);
       listeners.clear();
-      if (wardenUpdate !== null) clearImmediate(wardenUpdate);
+      pendingUpdate?.cancel();
       warden.close();
       claimed = false;
     },
