@@ -2,7 +2,8 @@
 // S7's 8 → 2, timed by exit events instead of polling the process table: a bare node:cluster
 // primary that disconnects the six extra workers, against clusterchart's setSize(2) with the
 // agent on and off. 12 shrinks each, medians: when the first and the last of the six
-// `worker.disconnect()` calls happen, and when the last of the six has exited.
+// `worker.disconnect()` calls happen, when the last of the six has exited, and the CPU the
+// primary spent meanwhile (it competes with the six exiting processes for the cores).
 // Run after `npm run build`: node bench/diagnose/shrink.cjs
 const cluster = require('node:cluster');
 const path = require('node:path');
@@ -26,9 +27,11 @@ cluster.Worker.prototype.disconnect = function timed(...args) {
 /** One shrink: `shrink()` starts it and resolves when the six are gone. */
 async function timeShrink(shrink) {
   calls.length = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await shrink();
-  return { gone: performance.now() - t0, first: calls[0] - t0, last: calls[calls.length - 1] - t0 };
+  const cpu = process.cpuUsage(cpu0);
+  return { gone: performance.now() - t0, first: calls[0] - t0, last: calls[calls.length - 1] - t0, cpu: (cpu.user + cpu.system) / 1000 };
 }
 
 async function bare() {
@@ -88,7 +91,7 @@ async function withClusterchart(agent) {
   const at = (key) => median(rounds.map((r) => r[key])).toFixed(1);
   const gone = rounds.map((r) => r.gone);
   console.log(
-    `${label.padEnd(26)} 8 → 2 in ${at('gone')} ms (${Math.min(...gone).toFixed(0)}–${Math.max(...gone).toFixed(0)} ms); disconnects at ${at('first')}–${at('last')} ms (medians of ${ROUNDS})`,
+    `${label.padEnd(26)} 8 → 2 in ${at('gone')} ms (${Math.min(...gone).toFixed(0)}–${Math.max(...gone).toFixed(0)} ms); disconnects at ${at('first')}–${at('last')} ms; primary CPU ${at('cpu')} ms (medians of ${ROUNDS})`,
   );
   process.exit(0);
 })();
