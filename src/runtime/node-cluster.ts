@@ -18,7 +18,7 @@ import { createWarden } from './warden.js';
 /** One control per process: node:cluster is process-wide. Released by `close()`. */
 let claimed = false;
 
-/** How long the warden's list may keep the pids of workers that exited (see watchExits). */
+/** How long the warden's list may keep the pids of workers that exited (see updateWardenWithin). */
 const EXIT_BATCH_MS = 250;
 
 /** The agent's CommonJS build, preloaded with `--require` into every worker. */
@@ -49,32 +49,27 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
   const pendingStats = new Map<number, (stats: WorkerStats | null) => void>();
   let nonce = 0;
 
-  const isLive = (w: Worker | undefined): w is Worker => w !== undefined && !w.isDead() && w.process.pid !== undefined;
   /** The pids of every worker still running, adopted ones included. */
-  const livePids = () => Object.values(cluster.workers ?? {}).flatMap((w) => (isLive(w) ? [w.process.pid!] : []));
+  const livePids = () =>
+    Object.values(cluster.workers ?? {}).flatMap((w) => (w === undefined || w.isDead() || w.process.pid === undefined ? [] : [w.process.pid]));
   // Takes the workers down if this process dies without its exit hook (SIGKILL).
   const warden = createWarden(warnNoWarden);
   // Each update wakes the warden, which reads its line byte by byte, so updates are batched:
-  // forks reach it within this turn of the event loop, exits within EXIT_BATCH_MS, and the
-  // last exit at once. A pid that stays listed a little longer than it lives is harmless: the
-  // list is read only if this process dies, and the kernel does not reuse a pid that soon.
-  let pendingUpdate: { soon: boolean; cancel: () => void } | null = null;
+  // forks reach it within a millisecond, exits within EXIT_BATCH_MS, and the last exit at
+  // once. A pid that stays listed a little longer than it lives is harmless: the list is read
+  // only if this process dies, and the kernel does not reuse a pid that soon.
+  let pendingUpdate: { timer: NodeJS.Timeout; due: number } | null = null;
   const updateWarden = () => {
-    pendingUpdate?.cancel();
+    if (pendingUpdate !== null) clearTimeout(pendingUpdate.timer);
     pendingUpdate = null;
     warden.watch(livePids());
   };
-  const watchForks = () => {
-    if (pendingUpdate?.soon === true) return;
-    pendingUpdate?.cancel();
-    const immediate = setImmediate(updateWarden);
-    pendingUpdate = { soon: true, cancel: () => clearImmediate(immediate) };
-  };
-  const watchExits = () => {
-    if (!Object.values(cluster.workers ?? {}).some(isLive)) return updateWarden();
-    if (pendingUpdate !== null) return;
-    const timer = setTimeout(updateWarden, EXIT_BATCH_MS).unref();
-    pendingUpdate = { soon: false, cancel: () => clearTimeout(timer) };
+  /** Brings the warden's list up to date within `ms`, unless an update is due sooner. */
+  const updateWardenWithin = (ms: number) => {
+    const due = performance.now() + ms;
+    if (pendingUpdate !== null && pendingUpdate.due <= due) return;
+    if (pendingUpdate !== null) clearTimeout(pendingUpdate.timer);
+    pendingUpdate = { timer: setTimeout(updateWarden, ms).unref(), due };
   };
 
   const report = (fact: ClusterFact) => {
@@ -90,7 +85,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
   // node:cluster facts, in a lookup table: event → how it becomes a fact.
   const handlers = {
     fork: (worker: Worker) => {
-      watchForks();
+      updateWardenWithin(0);
       const id = idOf(worker);
       const pid = worker.process.pid ?? 0;
       if (id === undefined) report({ type: 'cluster.fork', id: null, handle: worker.id, pid });
@@ -100,7 +95,8 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
     listening: (worker: Worker, address: unknown) => withId(worker, (id) => report({ type: 'cluster.listening', id, address })),
     disconnect: (worker: Worker) => withId(worker, (id) => report({ type: 'cluster.disconnect', id })),
     exit: (worker: Worker, code: number | null, signal: string | null) => {
-      watchExits();
+      if (livePids().length === 0) updateWarden();
+      else updateWardenWithin(EXIT_BATCH_MS);
       withId(worker, (id) => {
         workers.delete(id);
         ids.delete(worker.id);
@@ -211,7 +207,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       for (const [event, handler] of Object.entries(handlers)) cluster.off(event, handler as (...args: unknown[]) => void);
       for (const settle of pendingStats.values()) settle(null);
       listeners.clear();
-      pendingUpdate?.cancel();
+      if (pendingUpdate !== null) clearTimeout(pendingUpdate.timer);
       warden.close();
       claimed = false;
     },

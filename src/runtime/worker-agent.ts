@@ -98,13 +98,11 @@ function createWorkerAgent(): WorkerAgent {
   };
 
   // The control's `worker.disconnect()` arrives as node:cluster's own message, whose handler
-  // closes every server at once. Heard first (prepended), it starts the drain; the app hears
-  // the shutdown message as it would without the agent, and the control saves a second
-  // message (one IPC write and one wake-up of this process fewer per worker).
+  // closes every server at once. Heard first (prepended), it becomes the shutdown message the
+  // control sends a worker without the agent: the agent (its `message` listener) starts the
+  // drain, and the app hears it too. The control saves a second message per worker.
   const onClusterMessage = (message: unknown) => {
-    if (!isClusterDisconnect(message)) return;
-    handlers.shutdown?.({ clusterchart: 'shutdown' });
-    process.emit('message', { clusterchart: 'shutdown' } satisfies ShutdownMessage, undefined);
+    if (isClusterDisconnect(message)) process.emit('message', { clusterchart: 'shutdown' } satisfies ShutdownMessage, undefined);
   };
 
   const onDisconnect = () => {

@@ -49,7 +49,6 @@ async function startChain(depth: number): Promise<{ root: ChildProcess; pids: nu
 }
 
 
-/** Waits until none of `pids` runs: they are not our children, so it checks every 20 ms, for at most `ms`. */
 describe('descendantsOf', () => {
   it('lists children and grandchildren, parents first', async () => {
     const { pids } = await startChain(3);

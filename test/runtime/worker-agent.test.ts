@@ -136,10 +136,6 @@ class Primary {
 }
 
 
-/**
- * Waits until none of `pids` runs. These processes are not children of the test, so no
- * event announces their end; the wait checks every 20 ms and fails after `ms`.
- */
 /** `promise`, or a rejection naming `what` after `ms`. */
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
