@@ -77,7 +77,9 @@ export type WorkerEvent = WorkerFact | WorkerCommand;
 /** Notices a worker sends its control. */
 export type WorkerNotice =
   | { type: 'worker.serving'; id: number }
-  | { type: 'worker.stopping'; id: number; how: 'shutdown' | 'terminate' | 'kill' };
+  | { type: 'worker.stopping'; id: number; how: 'shutdown' | 'terminate' | 'kill' }
+  /** A worker leaving on its own was asked to go: the control no longer counts it. */
+  | { type: 'worker.requested'; id: number };
 
 /** The phase and expectedness of an exit, from the state it happens in and the stop reason. */
 function classify(state: 'starting' | 'ready' | 'stopping', reason: StopReason | null): { phase: ExitPhase; expected: boolean } {
@@ -116,10 +118,21 @@ const recordExit = (state: 'starting' | 'ready' | 'stopping') =>
 
 const stopFor = (reason: StopReason) => assign<WorkerContext, WorkerEvent, undefined, WorkerEvent, never>({ stopReason: reason });
 
+const isRequested = (reason: StopReason | null) => reason === 'shutdown' || reason === 'terminate';
+
+/**
+ * The control asked a failing worker to go: it stops counting with no transition, so it tells
+ * the control, which reconciles after a worker's notices, not after the facts it routes.
+ */
+const notifyRequested = {
+  type: 'notifyControl',
+  params: ({ context }: { context: WorkerContext }) => ({ type: 'worker.requested', id: context.id }) as const,
+} as const;
+
 /** A request from the control overrides a failure reason: the exit is then expected. */
 const requested = (reason: 'shutdown' | 'terminate') =>
   assign<WorkerContext, WorkerEvent, undefined, WorkerEvent, never>({
-    stopReason: ({ context }) => (context.stopReason === 'shutdown' || context.stopReason === 'terminate' ? context.stopReason : reason),
+    stopReason: ({ context }) => (isRequested(context.stopReason) ? context.stopReason : reason),
   });
 
 export const workerMachine = setup({
@@ -144,6 +157,8 @@ export const workerMachine = setup({
     readyOnOnline: ({ context }) => context.readyOn === 'online',
     readyOnListening: ({ context }) => context.readyOn === 'listening',
     readyOnMessage: ({ context }) => context.readyOn === 'message',
+    /** On its way out without the control asking (it failed). */
+    leavingOnItsOwn: ({ context }) => !isRequested(context.stopReason),
   },
   delays: {
     startupTimeout: ({ context }) => context.startupTimeout,
@@ -235,7 +250,7 @@ export const workerMachine = setup({
       after: { shutdownTimeout: 'exiting' },
       on: {
         'cluster.exit': { target: 'exited', actions: recordExit('stopping') },
-        'control.shutdown': { actions: requested('shutdown') },
+        'control.shutdown': { guard: 'leavingOnItsOwn', actions: [requested('shutdown'), notifyRequested] },
         'control.terminate': { target: 'exiting', actions: requested('terminate') },
       },
     },
@@ -243,8 +258,8 @@ export const workerMachine = setup({
       initial: 'terminating',
       on: {
         'cluster.exit': { target: 'exited', actions: recordExit('stopping') },
-        'control.shutdown': { actions: requested('shutdown') },
-        'control.terminate': { actions: requested('terminate') },
+        'control.shutdown': { guard: 'leavingOnItsOwn', actions: [requested('shutdown'), notifyRequested] },
+        'control.terminate': { guard: 'leavingOnItsOwn', actions: [requested('terminate'), notifyRequested] },
       },
       states: {
         terminating: {

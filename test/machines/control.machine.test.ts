@@ -418,6 +418,15 @@ describe('shutdown and terminate', () => {
     expect(s.times('danger')).toEqual([]);
   });
 
+  test('shutdown(id) of a worker leaving on its own stops counting it: its replacement forks at once', () => {
+    const s = simulate({ size: 1, startupTimeout: 1000 }, ({ id }) => (id === 1 ? { readyAfter: null, ignoreTerm: true } : {}));
+    // Worker 1 misses its startup timeout and ignores the SIGTERM: failing, it still counts.
+    s.start(1000);
+    expect(s.forks().map((f) => f.at)).toEqual([0]);
+    void s.control.shutdown(1);
+    expect(s.forks().map((f) => f.at)).toEqual([0, 1000]);
+  });
+
   test('shutdown() of all drains every worker at once', () => {
     const s = simulate({ size: 3 });
     s.start(settle);

@@ -260,6 +260,7 @@ type ControlEvent =
   | { type: 'control.terminate'; id?: number }
   | { type: 'worker.serving'; id: number }
   | { type: 'worker.stopping'; id: number; how: 'shutdown' | 'terminate' | 'kill' }
+  | { type: 'worker.requested'; id: number }
   | { type: 'done'; exit: ModelExit }
   | { type: 'control.reconcile' }
   | { type: 'control.giveUp' }
@@ -607,6 +608,12 @@ class Engine {
     const requested = (reason: 'shutdown' | 'terminate') => {
       w.stopReason = w.stopReason === 'shutdown' || w.stopReason === 'terminate' ? w.stopReason : reason;
     };
+    /** Asked to go while leaving on its own: it stops counting, and the control hears of it. */
+    const claimed = (reason: 'shutdown' | 'terminate') => {
+      if (w.stopReason === 'shutdown' || w.stopReason === 'terminate') return;
+      w.stopReason = reason;
+      this.deferred.push(() => this.deliver('control', { type: 'worker.requested', id: w.id }));
+    };
     const go = (to: WorkerStateName) => this.moveWorker(w, to);
     /** The `online` parent's own transitions, shared by `booting` and `ready`. */
     const online = () => {
@@ -676,7 +683,7 @@ class Engine {
       case 'disconnecting':
         if (e.type === 'cluster.exit') return exit('disconnecting');
         if (e.type === 'timer' && e.kind === 'shutdownTimeout') return go('exiting.terminating');
-        if (e.type === 'control.shutdown') return requested('shutdown');
+        if (e.type === 'control.shutdown') return claimed('shutdown');
         if (e.type === 'control.terminate') {
           requested('terminate');
           return go('exiting.terminating');
@@ -686,8 +693,8 @@ class Engine {
       case 'exiting.killing':
         if (e.type === 'cluster.exit') return exit(w.state);
         if (e.type === 'timer' && e.kind === 'terminateTimeout') return go('exiting.killing');
-        if (e.type === 'control.shutdown') return requested('shutdown');
-        if (e.type === 'control.terminate') return requested('terminate');
+        if (e.type === 'control.shutdown') return claimed('shutdown');
+        if (e.type === 'control.terminate') return claimed('terminate');
         return;
       default:
         return;
@@ -877,6 +884,8 @@ class Engine {
       case 'worker.stopping':
         this.emit(`${e.how}#${e.id}`);
         return this.raise({ type: 'control.reconcile' });
+      case 'worker.requested':
+        return this.raise({ type: 'control.reconcile' });
       case 'done':
         return this.recordExit(e.exit);
       default:
@@ -886,10 +895,9 @@ class Engine {
       this.adoptForeign(e);
       return this.raise({ type: 'control.reconcile' });
     }
-    if (e.type.startsWith('cluster.')) {
-      this.routeFact(e as Fact);
-      this.raise({ type: 'control.reconcile' });
-    }
+    // A routed fact reaches its worker after this step: the reconcile comes with the worker's
+    // notice or its exit, never with the fact.
+    if (e.type.startsWith('cluster.')) this.routeFact(e as Fact);
   }
 
   /** The size when none is set: the live workers (not shutting down). */
@@ -1098,7 +1106,8 @@ class Engine {
         return this.raise({ type: 'control.giveUp' });
       }
     }
-    this.raise({ type: 'control.workerExit', exit });
+    // Raised for the regions that react to exits: health (unexpected ones) and probation.
+    if (!exit.expected || c.rollout === 'restarting.probation') this.raise({ type: 'control.workerExit', exit });
     this.raise({ type: 'control.reconcile' });
   }
 }

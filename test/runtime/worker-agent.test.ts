@@ -10,13 +10,17 @@
  * - a request in flight at shutdown is answered with `Connection: close`; an idle
  *   keep-alive connection is closed after its grace;
  * - a drained worker exits even when the app's own handles would keep it alive;
+ * - a drained worker that ends early (process.exit once its loop is empty) keeps its exit
+ *   code, runs the app's exit listeners and lets a beforeExit listener finish its work;
  * - no orphans: a worker whose primary dies takes its child process along, and so does
  *   SIGTERM (blocked workers are the control's warden's: warden.test.ts).
  */
 import { type ChildProcess, fork, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { descendantsOf } from '../../src/runtime/process-tree.js';
@@ -360,6 +364,28 @@ describe('drain without resets', () => {
 
     primary.command({ cmd: 'shutdown', id });
     expect(await primary.exitOf(id, 3000)).toMatchObject({ code: 0, signal: null });
+  });
+});
+
+describe('the end of a drained worker', () => {
+  // The agent ends a drained worker with process.exit() once nothing holds its event loop,
+  // which skips Node's teardown; what the app sees must stay as if it had ended on its own.
+  it.each([false, true])('keeps the exit code and runs the exit listeners (the app listens for beforeExit: %s)', async (beforeExit) => {
+    const marks = mkdtempSync(join(tmpdir(), 'clusterchart-exit-'));
+    try {
+      const primary = await Primary.start();
+      const env = { MARKS: marks, EXIT_CODE: '3', ...(beforeExit ? { BEFORE_EXIT: '1' } : {}) };
+      const { id } = await primary.fork('exit-hooks-app.cjs', env);
+      await primary.appMessage(id, 'started');
+
+      primary.command({ cmd: 'shutdown', id });
+      expect(await primary.exitOf(id, 3000)).toMatchObject({ code: 3, signal: null });
+      expect(readFileSync(join(marks, 'exit'), 'utf8')).toBe('3');
+      // The app's own beforeExit work is not cut short.
+      if (beforeExit) expect(readFileSync(join(marks, 'before-exit'), 'utf8')).toBe('late work done');
+    } finally {
+      rmSync(marks, { recursive: true, force: true });
+    }
   });
 });
 
