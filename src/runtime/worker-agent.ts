@@ -78,11 +78,11 @@ function createWorkerAgent(): WorkerAgent {
   };
 
   /**
-   * Nothing holds the event loop any more: the process is about to end on its own. Ending it
-   * here instead, the app's `exit` listeners still run and the exit code is the same, but
-   * Node's teardown of the environment is skipped: a worker leaves a shrink 1.5 ms sooner,
-   * CPU its siblings on their way out get instead (bench/diagnose/shrink.cjs). Not while the
-   * app listens for `beforeExit` too: it may schedule more work there.
+   * Nothing holds the event loop any more: the process is about to end on its own. Ended
+   * here instead, it runs the app's `exit` listeners and keeps its exit code, but skips
+   * Node's teardown of the environment, CPU that workers leaving alongside it get instead
+   * (bench/diagnose/exit-cost.cjs). Not while the app listens for `beforeExit` too: it may
+   * start more work there.
    */
   const exitWhenIdle = () => {
     if (process.listenerCount('beforeExit') === 1) process.exit();
