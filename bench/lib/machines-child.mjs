@@ -6,7 +6,7 @@
 //    every event the control actor processed: those from its mailbox (facts, commands, its
 //    workers' notices and done events, delayed events; counted around its logic's
 //    `transition`, no inspection while timed) and those it raised for itself (one
-//    `control.reconcile` after every command, notice, exit and timer; counted in one
+//    `control.reconcile` after every new target, notice, exit and timer; counted in one
 //    untimed round under XState inspection, which also checks the mailbox count against
 //    `@xstate.event`).
 //  - heap per worker actor: heap with 1000 ready workers minus heap with none, / 1000.

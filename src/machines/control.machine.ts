@@ -1,7 +1,7 @@
 /**
  * The control (the cluster primary's supervisor). Pure: it keeps a target (size,
  * generation), spawns one worker actor per process, and after every event that can change
- * what it sees (a command, a timer, a worker's notice or exit) moves the world one step
+ * what it sees (a new target, a timer, a worker's notice or exit) moves the world one step
  * toward the target (see reconcile.ts). Effects are the workers' named actions and
  * `adopt`; public events leave through `emit`; time passes only through named delays.
  */
@@ -171,7 +171,6 @@ const within = {
   running: stateIn('running') as never,
   restarting: stateIn({ running: { rollout: 'restarting' } }) as never,
   rolling: stateIn({ running: { rollout: { restarting: 'rolling' } } }) as never,
-  probation: stateIn({ running: { rollout: { restarting: 'probation' } } }) as never,
   danger: stateIn({ running: { health: 'danger' } }) as never,
   backoff: stateIn({ running: { health: { danger: 'backoff' } } }) as never,
 };
@@ -337,9 +336,7 @@ export const controlMachine = setup({
           return;
         }
       }
-      // For the regions that react to exits: health counts the unexpected ones, and the
-      // canary's probation starts over at any exit of the new generation.
-      if (isUnexpected(exit) || check(within.probation)) enqueue.raise({ type: 'control.workerExit', exit });
+      enqueue.raise({ type: 'control.workerExit', exit });
       enqueue.raise({ type: 'control.reconcile' });
     }),
   },
@@ -421,12 +418,12 @@ export const controlMachine = setup({
             'reconcileNext',
           ],
         },
-        'control.shutdown': { actions: ['commandWorkers', 'reconcileNext'] },
-        'control.terminate': { actions: ['commandWorkers', 'reconcileNext'] },
-        // Other facts take the root's route, with no reconcile: a routed fact reaches its worker
-        // only after this step (XState defers sendTo), so a reconcile here would see the worker
-        // as it was. Every change of a worker's status comes back as a notice or its done event,
-        // and those reconcile.
+        // Commands to workers and cluster facts (the root's route) do not reconcile: they reach
+        // the worker only after this step (XState defers sendTo), so a reconcile here would see
+        // the worker as it was. Every change of a worker's status comes back as a notice or its
+        // done event, and those reconcile.
+        'control.shutdown': { actions: 'commandWorkers' },
+        'control.terminate': { actions: 'commandWorkers' },
         'cluster.fork': { guard: 'isForeignFork', actions: [adoptAction, 'adoptForeign', 'reconcileNext'] },
         'worker.serving': {
           actions: [

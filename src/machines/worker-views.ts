@@ -7,6 +7,7 @@
  */
 import type { WorkerRef } from './control.machine.js';
 import type { WorkerStatus, WorkerView } from './reconcile.js';
+import { isRequested } from './worker.machine.js';
 
 type WorkerSnapshot = ReturnType<WorkerRef['getSnapshot']>;
 type Workers = Readonly<Record<number, WorkerRef>>;
@@ -19,8 +20,7 @@ function statusOfSnapshot(snapshot: WorkerSnapshot): WorkerStatus | 'exited' {
   if (typeof value === 'object' && 'online' in value) return value.online === 'ready' ? 'ready' : 'starting';
   // On its way out without the control asking (it disconnected itself, or missed its startup
   // timeout): it still counts until its exit is classified, so a crash loop backs off.
-  const reason = snapshot.context.stopReason;
-  return reason === 'shutdown' || reason === 'terminate' ? 'stopping' : 'failing';
+  return isRequested(snapshot.context.stopReason) ? 'stopping' : 'failing';
 }
 
 /** A worker's status as the reconciler sees it, read from its actor's state. */

@@ -118,7 +118,8 @@ const recordExit = (state: 'starting' | 'ready' | 'stopping') =>
 
 const stopFor = (reason: StopReason) => assign<WorkerContext, WorkerEvent, undefined, WorkerEvent, never>({ stopReason: reason });
 
-const isRequested = (reason: StopReason | null) => reason === 'shutdown' || reason === 'terminate';
+/** The control asked for this stop (shutdown or terminate); any other reason is a failure. */
+export const isRequested = (reason: StopReason | null): boolean => reason === 'shutdown' || reason === 'terminate';
 
 /**
  * The control asked a failing worker to go: it stops counting with no transition, so it tells

@@ -81,7 +81,7 @@ function createWorkerAgent(): WorkerAgent {
    * Nothing holds the event loop any more: the process is about to end on its own. Ended
    * here instead, it runs the app's `exit` listeners and keeps its exit code, but skips
    * Node's teardown of the environment, CPU that workers leaving alongside it get instead
-   * (bench/diagnose/exit-cost.cjs). Not while the app listens for `beforeExit` too: it may
+   * (bench/diagnose/shrink.cjs). Not while the app listens for `beforeExit` too: it may
    * start more work there.
    */
   const exitWhenIdle = () => {

@@ -871,10 +871,10 @@ class Engine {
         c.size = Math.max(0, (c.size ?? this.liveCount()) - e.n);
         this.emit('setSize');
         return this.raise({ type: 'control.reconcile' });
+      // A command reaches its workers after this step: the reconcile comes with their notices.
       case 'control.shutdown':
       case 'control.terminate':
-        this.commandWorkers(e);
-        return this.raise({ type: 'control.reconcile' });
+        return this.commandWorkers(e);
       case 'worker.ready':
         return this.routeFact(e);
       case 'worker.serving':
@@ -1106,8 +1106,7 @@ class Engine {
         return this.raise({ type: 'control.giveUp' });
       }
     }
-    // Raised for the regions that react to exits: health (unexpected ones) and probation.
-    if (!exit.expected || c.rollout === 'restarting.probation') this.raise({ type: 'control.workerExit', exit });
+    this.raise({ type: 'control.workerExit', exit });
     this.raise({ type: 'control.reconcile' });
   }
 }
