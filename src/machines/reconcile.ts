@@ -94,7 +94,13 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
     room++;
   }
   const forks = Math.max(0, Math.min(needed, room));
-  const surplus = current.length - size;
-  if (surplus > 0) shutdown.push(...current.sort(scaleDownOrder).slice(0, surplus).map((w) => w.id));
+  // New workers beyond the size go (the size dropped), and so do replacements not yet ready
+  // while the surge bound is exceeded: a shrink under a rollout cannot take old ready workers
+  // (the ready count), so it takes the replacements still booting. Not ready first, newest first.
+  current.sort(scaleDownOrder);
+  const surplus = Math.max(0, current.length - size);
+  const overBound = Math.max(0, -(room + surplus));
+  const booting = current.slice(surplus).filter((w) => w.status !== 'ready');
+  for (const w of [...current.slice(0, surplus), ...booting.slice(0, overBound)]) shutdown.push(w.id);
   return { fork: freeSlots(current, forks), shutdown };
 }

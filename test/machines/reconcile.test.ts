@@ -39,6 +39,14 @@ describe('reconcile', () => {
     const workers = [w(1), w(2, 2), w(3, 2, 'ready', 1), w(4, 2, 'starting', 2)];
     expect(reconcile({ ...base, generation: 2, rollout: 'rolling', workers, size: 2 }).shutdown).toEqual([1, 4]);
   });
+
+  test('a shrink under a rollout keeps the surge bound: booting replacements go, not old ready workers', () => {
+    // Size 3 → 2 with two replacements booting: 4 live workers for a bound of 2 + 1.
+    const workers = [w(1), w(2), w(3, 2, 'starting', 0), w(4, 2, 'starting', 1)];
+    expect(reconcile({ ...base, generation: 2, rollout: 'rolling', workers, size: 2 })).toEqual({ fork: [], shutdown: [4] });
+    // Within the bound, nothing goes.
+    expect(reconcile({ ...base, generation: 2, rollout: 'rolling', workers: workers.slice(0, 3), size: 2 })).toEqual({ fork: [], shutdown: [] });
+  });
 });
 
 test('scale-down order: older generation, not ready, newest', () => {

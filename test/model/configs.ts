@@ -80,6 +80,8 @@ export const rolloutWithoutCanaryConfig: ModelConfig = {
   faults: ['online', 'ready', 'drained', 'crash'],
   maxGeneration: 3,
   maxDepth: 7,
+  // Depth 9 (the deep default, maxDepth + 2) grows past the traversal limit.
+  deepDepth: 8,
 };
 
 /** Crash loops: danger, backoff, probing, back to ok, and giving up. */

@@ -90,3 +90,24 @@ test('setSize(0) during a restart stops every worker and ends the restart', asyn
   expect(s.workers()).toEqual([]);
   await restarted;
 });
+
+test('a shrink during a rollout keeps the surge bound by stopping a booting replacement', async () => {
+  // Found by the deep random walks (restartConcurrency 1: add 2, add 1, restart, remove 1).
+  const s = simulate({ size: 2, restartConcurrency: 1, restartProbation: 0 });
+  s.start(100);
+  void s.control.setSize(3).catch(() => {});
+  // Worker 3 is still booting when the restart begins: it goes at once, which leaves room for
+  // two replacements (size 3 + 1 surge).
+  const restarted = s.control.restart();
+  expect(s.forks()).toHaveLength(5);
+  void s.control.setSize(2).catch(() => {});
+  // Workers 1 and 2 stay ready (the ready count may not drop below the size); of the two
+  // booting replacements, the newest goes, so 3 stay live for size 2 + restartConcurrency 1.
+  expect(s.states()).toMatchObject({ 1: 'ready', 2: 'ready', 4: 'starting', 5: 'stopping' });
+  s.advance(1000);
+  await restarted;
+  expect(s.workers().map((w) => [w.generation, w.status])).toEqual([
+    [2, 'ready'],
+    [2, 'ready'],
+  ]);
+});
