@@ -305,11 +305,15 @@ export function createControl(options: ControlOptions = {}): Control {
       return until('terminate', allExited(ids), true);
     },
     async status() {
+      // The agents' stats may take up to statsTimeout; the lifecycle is read once they are in,
+      // so a worker that exited meanwhile is not listed.
+      const asked = Object.values(state().context.workers).map((ref) => ref.getSnapshot().context.id);
+      const replies = await Promise.all(asked.map((id) => port.stats(id, statsTimeout).catch(() => null)));
+      const stats = new Map(asked.map((id, i) => [id, replies[i]]));
       const snap = state();
       const { context } = snap;
       const now = clock.now();
       const refs = Object.values(context.workers);
-      const stats = await Promise.all(refs.map((ref) => port.stats(ref.getSnapshot().context.id, statsTimeout).catch(() => null)));
       const running = snap.matches('running');
       return {
         master: {
@@ -322,7 +326,7 @@ export function createControl(options: ControlOptions = {}): Control {
           startTime,
         },
         workers: refs
-          .map((ref, i) => {
+          .map((ref) => {
             const w = ref.getSnapshot();
             const info = infoOf(ref);
             return {
@@ -331,8 +335,8 @@ export function createControl(options: ControlOptions = {}): Control {
               startTime: w.context.forkAt,
               uptime: w.context.forkAt === null ? null : now - w.context.forkAt,
               restarts: Math.max(0, (context.forksBySlot[info.slot] ?? 1) - 1),
-              connections: stats[i]?.connections ?? null,
-              memory: stats[i]?.memory ?? null,
+              connections: stats.get(info.id)?.connections ?? null,
+              memory: stats.get(info.id)?.memory ?? null,
             };
           })
           .sort((a, b) => a.id - b.id),
