@@ -15,6 +15,7 @@ export const errorCodes = {
   CC_ERR_SERVER_PATH_TAKEN: '{path} exists and is not a socket; refusing to replace it.',
   CC_ERR_SERVER_PATH_TOO_LONG: 'The socket path {path} is {length} bytes; UNIX socket paths must be at most {max} bytes.',
   CC_ERR_SERVER_LISTEN: 'Cannot listen on {path}: {reason}.',
+  CC_ERR_DASHBOARD_PORT_IN_USE: 'Port {port} on {host} is in use; stop what listens there, or pass --dashboard another port (0 picks a free one).',
   CC_ERR_SERVER_LINE_TOO_LONG: 'A request line exceeded {limit} bytes; it was discarded.',
   CC_ERR_SERVER_BAD_JSON: 'A request line is not valid JSON: {reason}.',
   CC_ERR_SERVER_BAD_REQUEST: 'A request must be {shape}: {reason}.',

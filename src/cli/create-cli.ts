@@ -217,6 +217,7 @@ export function createCli(io: CliIo): Cli {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (typeof code === 'string' && code.startsWith('CC_')) throw error;
+      if (code === 'EADDRINUSE') throw createError('CC_ERR_DASHBOARD_PORT_IN_USE', { port, host }, error);
       throw createError('CC_ERR_SERVER_LISTEN', { path: `${host}:${port} (dashboard)`, reason: code ?? (error as Error).message }, error);
     }
   }

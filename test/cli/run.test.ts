@@ -8,6 +8,7 @@
  * Every test kills what it started (the run process's whole group) in afterEach.
  */
 import { readFileSync, readdirSync, statSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, cli, fixture, isAlive, killStarted, requireBuild, startFollower, startRun, status, tempDir } from './helpers.js';
@@ -246,6 +247,23 @@ describe('dashboard', () => {
     await cli(['stop', '--control', sock]);
     expect((await run.exited()).code).toBe(0);
     await expect(fetch(`${url}healthz`)).rejects.toThrow();
+  });
+
+  it('a dashboard port in use: a clear error, exit 1, no worker started', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const { sock } = temp();
+      const result = await cli(['run', fixture('http-app.cjs'), '--control', sock, '--dashboard', String(port)]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`Port ${port} on 127.0.0.1 is in use`);
+      expect(result.stderr).toMatch(/CC_ERR_DASHBOARD_PORT_IN_USE/);
+      noStack(result.stderr);
+      expect(result.stdout).not.toMatch(/-> starting/);
+    } finally {
+      taken.close();
+    }
   });
 });
 
