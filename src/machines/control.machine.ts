@@ -1,11 +1,11 @@
 /**
  * The control (the cluster primary's supervisor). Pure: it keeps a target (size,
  * generation), spawns one worker actor per process, and after every event that can change
- * what it sees (a new target, a timer, a worker's notice or exit) moves the world one step
- * toward the target (see reconcile.ts). Effects are the workers' named actions and
+ * its plan (a new target, a command once its workers heard it, a timer, a worker ready, an
+ * unexpected exit) moves the world one step toward the target (see reconcile.ts). Effects are the workers' named actions and
  * `adopt`; public events leave through `emit`; time passes only through named delays.
  */
-import { type ActorRefFrom, assign, emit, enqueueActions, not, raise, setup, stateIn } from 'xstate';
+import { type ActorRefFrom, assign, emit, enqueueActions, not, raise, sendTo, setup, stateIn } from 'xstate';
 import type { SupervisionSettings } from '../options.js';
 import { type ReconcilePlan, type RolloutStep, freeSlots, reconcile } from './reconcile.js';
 import { activeTally, hasOlderThan, liveViews, workerCount } from './worker-views.js';
@@ -211,6 +211,21 @@ export const controlMachine = setup({
     lowerPriority: (_, _params: { ids: readonly number[]; increment: number }) => {},
     /** Reconcile once this step has settled (the raise runs after every region moved). */
     reconcileNext: raise({ type: 'control.reconcile' }),
+    /**
+     * Reconcile once the workers have heard this step's commands: XState sends to them after
+     * the step, and a send to itself queues behind what they answer.
+     */
+    reconcileOnceHeard: sendTo(({ self }) => self, { type: 'control.reconcile' }),
+
+    /**
+     * A worker is going (shutdown, terminate, kill): tell the world. No reconcile: the stop
+     * was the plan's or a command's (which reconciles once heard), or the worker failed, and
+     * a failing worker counts until its exit.
+     */
+    announceStopping: emit(({ context, event }) => {
+      const { id, how } = event as Extract<ControlEvent, { type: 'worker.stopping' }>;
+      return { type: how, worker: infoOf(context.workers[id]!) } as const;
+    }),
 
     /** Hand a cluster fact to its worker's actor and tell the world. */
     routeFact: enqueueActions(({ context, event, enqueue }) => {
@@ -337,7 +352,9 @@ export const controlMachine = setup({
         }
       }
       enqueue.raise({ type: 'control.workerExit', exit });
-      enqueue.raise({ type: 'control.reconcile' });
+      // An expected exit is one the control asked for: the worker was stopping, which the
+      // reconciler no longer counts, so its exit cannot change the plan.
+      if (isUnexpected(exit)) enqueue.raise({ type: 'control.reconcile' });
     }),
   },
   guards: {
@@ -418,26 +435,20 @@ export const controlMachine = setup({
             'reconcileNext',
           ],
         },
-        // Commands to workers and cluster facts (the root's route) do not reconcile: they reach
-        // the worker only after this step (XState defers sendTo), so a reconcile here would see
-        // the worker as it was. Every change of a worker's status comes back as a notice or its
-        // done event, and those reconcile.
-        'control.shutdown': { actions: 'commandWorkers' },
-        'control.terminate': { actions: 'commandWorkers' },
+        // Commands to workers reach them only after this step (XState defers sendTo): a raised
+        // reconcile would see them as they were, so the control reconciles once they heard.
+        // Cluster facts (the root's route) do not reconcile: what they change comes back as
+        // the worker's notice or its done event.
+        'control.shutdown': { actions: ['commandWorkers', 'reconcileOnceHeard'] },
+        'control.terminate': { actions: ['commandWorkers', 'reconcileOnceHeard'] },
         'cluster.fork': { guard: 'isForeignFork', actions: [adoptAction, 'adoptForeign', 'reconcileNext'] },
+        'worker.stopping': { actions: 'announceStopping' },
         'worker.serving': {
           actions: [
             emit(({ context, event }) => ({ type: 'ready', worker: infoOf(context.workers[event.id]!) }) as const),
             'reconcileNext',
           ],
         },
-        'worker.stopping': {
-          actions: [
-            emit(({ context, event }) => ({ type: event.how, worker: infoOf(context.workers[event.id]!) }) as const),
-            'reconcileNext',
-          ],
-        },
-        'worker.requested': { actions: 'reconcileNext' },
       },
       states: {
         size: {
@@ -562,6 +573,7 @@ export const controlMachine = setup({
       ],
       always: { guard: 'noWorkers', target: 'stopped' },
       on: {
+        'worker.stopping': { actions: 'announceStopping' },
         'control.stop': {
           guard: ({ event }) => event.force === true,
           actions: 'stopAll',
@@ -576,9 +588,6 @@ export const controlMachine = setup({
           },
           { actions: 'routeFact' },
         ],
-        'worker.stopping': {
-          actions: emit(({ context, event }) => ({ type: event.how, worker: infoOf(context.workers[event.id]!) }) as const),
-        },
       },
     },
     stopped: {

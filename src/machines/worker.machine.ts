@@ -77,9 +77,7 @@ export type WorkerEvent = WorkerFact | WorkerCommand;
 /** Notices a worker sends its control. */
 export type WorkerNotice =
   | { type: 'worker.serving'; id: number }
-  | { type: 'worker.stopping'; id: number; how: 'shutdown' | 'terminate' | 'kill' }
-  /** A worker leaving on its own was asked to go: the control no longer counts it. */
-  | { type: 'worker.requested'; id: number };
+  | { type: 'worker.stopping'; id: number; how: 'shutdown' | 'terminate' | 'kill' };
 
 /** The phase and expectedness of an exit, from the state it happens in and the stop reason. */
 function classify(state: 'starting' | 'ready' | 'stopping', reason: StopReason | null): { phase: ExitPhase; expected: boolean } {
@@ -121,15 +119,6 @@ const stopFor = (reason: StopReason) => assign<WorkerContext, WorkerEvent, undef
 /** The control asked for this stop (shutdown or terminate); any other reason is a failure. */
 export const isRequested = (reason: StopReason | null): boolean => reason === 'shutdown' || reason === 'terminate';
 
-/**
- * The control asked a failing worker to go: it stops counting with no transition, so it tells
- * the control, which reconciles after a worker's notices, not after the facts it routes.
- */
-const notifyRequested = {
-  type: 'notifyControl',
-  params: ({ context }: { context: WorkerContext }) => ({ type: 'worker.requested', id: context.id }) as const,
-} as const;
-
 /** A request from the control overrides a failure reason: the exit is then expected. */
 const requested = (reason: 'shutdown' | 'terminate') =>
   assign<WorkerContext, WorkerEvent, undefined, WorkerEvent, never>({
@@ -158,8 +147,6 @@ export const workerMachine = setup({
     readyOnOnline: ({ context }) => context.readyOn === 'online',
     readyOnListening: ({ context }) => context.readyOn === 'listening',
     readyOnMessage: ({ context }) => context.readyOn === 'message',
-    /** On its way out without the control asking (it failed). */
-    leavingOnItsOwn: ({ context }) => !isRequested(context.stopReason),
   },
   delays: {
     startupTimeout: ({ context }) => context.startupTimeout,
@@ -251,7 +238,7 @@ export const workerMachine = setup({
       after: { shutdownTimeout: 'exiting' },
       on: {
         'cluster.exit': { target: 'exited', actions: recordExit('stopping') },
-        'control.shutdown': { guard: 'leavingOnItsOwn', actions: [requested('shutdown'), notifyRequested] },
+        'control.shutdown': { actions: requested('shutdown') },
         'control.terminate': { target: 'exiting', actions: requested('terminate') },
       },
     },
@@ -259,8 +246,8 @@ export const workerMachine = setup({
       initial: 'terminating',
       on: {
         'cluster.exit': { target: 'exited', actions: recordExit('stopping') },
-        'control.shutdown': { guard: 'leavingOnItsOwn', actions: [requested('shutdown'), notifyRequested] },
-        'control.terminate': { guard: 'leavingOnItsOwn', actions: [requested('terminate'), notifyRequested] },
+        'control.shutdown': { actions: requested('shutdown') },
+        'control.terminate': { actions: requested('terminate') },
       },
       states: {
         terminating: {

@@ -260,7 +260,6 @@ type ControlEvent =
   | { type: 'control.terminate'; id?: number }
   | { type: 'worker.serving'; id: number }
   | { type: 'worker.stopping'; id: number; how: 'shutdown' | 'terminate' | 'kill' }
-  | { type: 'worker.requested'; id: number }
   | { type: 'done'; exit: ModelExit }
   | { type: 'control.reconcile' }
   | { type: 'control.giveUp' }
@@ -608,12 +607,6 @@ class Engine {
     const requested = (reason: 'shutdown' | 'terminate') => {
       w.stopReason = w.stopReason === 'shutdown' || w.stopReason === 'terminate' ? w.stopReason : reason;
     };
-    /** Asked to go while leaving on its own: it stops counting, and the control hears of it. */
-    const claimed = (reason: 'shutdown' | 'terminate') => {
-      if (w.stopReason === 'shutdown' || w.stopReason === 'terminate') return;
-      w.stopReason = reason;
-      this.deferred.push(() => this.deliver('control', { type: 'worker.requested', id: w.id }));
-    };
     const go = (to: WorkerStateName) => this.moveWorker(w, to);
     /** The `online` parent's own transitions, shared by `booting` and `ready`. */
     const online = () => {
@@ -683,7 +676,7 @@ class Engine {
       case 'disconnecting':
         if (e.type === 'cluster.exit') return exit('disconnecting');
         if (e.type === 'timer' && e.kind === 'shutdownTimeout') return go('exiting.terminating');
-        if (e.type === 'control.shutdown') return claimed('shutdown');
+        if (e.type === 'control.shutdown') return requested('shutdown');
         if (e.type === 'control.terminate') {
           requested('terminate');
           return go('exiting.terminating');
@@ -693,8 +686,8 @@ class Engine {
       case 'exiting.killing':
         if (e.type === 'cluster.exit') return exit(w.state);
         if (e.type === 'timer' && e.kind === 'terminateTimeout') return go('exiting.killing');
-        if (e.type === 'control.shutdown') return claimed('shutdown');
-        if (e.type === 'control.terminate') return claimed('terminate');
+        if (e.type === 'control.shutdown') return requested('shutdown');
+        if (e.type === 'control.terminate') return requested('terminate');
         return;
       default:
         return;
@@ -871,21 +864,21 @@ class Engine {
         c.size = Math.max(0, (c.size ?? this.liveCount()) - e.n);
         this.emit('setSize');
         return this.raise({ type: 'control.reconcile' });
-      // A command reaches its workers after this step: the reconcile comes with their notices.
+      // A command reaches its workers after this step: the control reconciles once they heard
+      // it, by an event to itself that queues behind their notices.
       case 'control.shutdown':
       case 'control.terminate':
-        return this.commandWorkers(e);
+        this.commandWorkers(e);
+        return this.sendToSelf({ type: 'control.reconcile' });
       case 'worker.ready':
         return this.routeFact(e);
       case 'worker.serving':
         this.emit(`ready#${e.id}`);
         this.raise({ type: 'control.workerReady', id: e.id });
         return this.raise({ type: 'control.reconcile' });
+      // The stop was the plan's or a command's, or the worker failed (it counts until its exit).
       case 'worker.stopping':
-        this.emit(`${e.how}#${e.id}`);
-        return this.raise({ type: 'control.reconcile' });
-      case 'worker.requested':
-        return this.raise({ type: 'control.reconcile' });
+        return this.emit(`${e.how}#${e.id}`);
       case 'done':
         return this.recordExit(e.exit);
       default:
@@ -1042,6 +1035,10 @@ class Engine {
     this.deferred.push(() => this.deliver(id, event));
   }
 
+  private sendToSelf(event: ControlEvent): void {
+    this.deferred.push(() => this.deliver('control', event));
+  }
+
   private routeFact(e: Fact): void {
     if (e.id === null) return;
     const w = this.s.workers[e.id];
@@ -1107,7 +1104,8 @@ class Engine {
       }
     }
     this.raise({ type: 'control.workerExit', exit });
-    this.raise({ type: 'control.reconcile' });
+    // An expected exit was a stopping worker's, which the reconciler no longer counts.
+    if (!exit.expected) this.raise({ type: 'control.reconcile' });
   }
 }
 
