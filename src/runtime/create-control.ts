@@ -210,19 +210,30 @@ export function createControl(options: ControlOptions = {}): Control {
   const unsubscribe = port.subscribe((fact) => actor.send({ ...fact, at: clock.now() } as never));
   actor.start();
 
+  // The control's state is read from its state value, not with `matches`: that parses its
+  // argument on every call, and `until` checks after every step of the control (in a fresh
+  // process a quarter of a shrink's CPU went to it).
   const state = () => actor.getSnapshot();
   const topState = () => {
     const value = state().value;
     return (typeof value === 'string' ? value : Object.keys(value)[0]) as ControlStatus['master']['state'];
   };
+  /** A region of `running` (its value, a string or an object for a nested state); undefined when not running. */
+  const runningRegion = (region: 'size' | 'rollout' | 'health'): unknown => {
+    const value = state().value;
+    return typeof value === 'string' ? undefined : (value as { running?: Record<string, unknown> }).running?.[region];
+  };
+  const isIn = (...states: Array<ControlStatus['master']['state']>) => states.includes(topState());
 
   /** Resolves when `done` holds; rejects with a coded error if the control stops first. */
   const until = (what: string, done: () => boolean, allowStopped = false) =>
     new Promise<void>((resolve, reject) => {
+      let settled = false;
       const check = () => {
+        if (settled) return;
         if (done()) return finish(resolve);
-        const snap = state();
-        if (!allowStopped && (snap.matches('stopped') || snap.matches('stopping'))) {
+        if (!allowStopped && isIn('stopped', 'stopping')) {
+          const snap = state();
           const gaveUp = snap.context.stopReason === 'giveup';
           finish(() =>
             reject(
@@ -238,7 +249,9 @@ export function createControl(options: ControlOptions = {}): Control {
         }
       };
       const sub = actor.subscribe({ next: check, error: (e) => finish(() => reject(e)) });
+      // Unsubscribed after the step that settled it: it may be inside the actor's own notification.
       const finish = (settle: () => void) => {
+        settled = true;
         queueMicrotask(() => sub.unsubscribe());
         settle();
       };
@@ -246,9 +259,9 @@ export function createControl(options: ControlOptions = {}): Control {
     });
 
   const requireRunning = (what: string) => {
-    if (!state().matches('running')) throw createError('CC_ERR_CONTROL_NOT_RUNNING', { state: topState(), what });
+    if (!isIn('running')) throw createError('CC_ERR_CONTROL_NOT_RUNNING', { state: topState(), what });
   };
-  const atSize = () => state().matches({ running: { size: 'steady' } });
+  const atSize = () => runningRegion('size') === 'steady';
 
   const targets = (id: number | 'all' | undefined): number[] => {
     const workers = state().context.workers;
@@ -262,15 +275,15 @@ export function createControl(options: ControlOptions = {}): Control {
     actor,
     settings,
     async start() {
-      if (state().matches('stopping')) await until('start', () => state().matches('stopped'), true);
-      if (!state().matches('running')) actor.send({ type: 'control.start' });
+      if (isIn('stopping')) await until('start', () => isIn('stopped'), true);
+      if (!isIn('running')) actor.send({ type: 'control.start' });
       return until('start', atSize);
     },
     async stop({ force = false } = {}) {
       actor.send({ type: 'control.stop', force });
       // Idle or stopped with no worker (adopted ones included): nothing to stop.
-      if (state().matches('idle') || state().matches('stopped')) return;
-      return until('stop', () => state().matches('stopped'), true);
+      if (isIn('idle', 'stopped')) return;
+      return until('stop', () => isIn('stopped'), true);
     },
     async setSize(size) {
       const n = normalizeSize(size, availableParallelism());
@@ -292,7 +305,7 @@ export function createControl(options: ControlOptions = {}): Control {
       requireRunning('restart');
       actor.send({ type: 'control.restart' });
       const generation = state().context.generation;
-      return until('restart', () => state().context.generation >= generation && state().matches({ running: { rollout: 'idle' } }));
+      return until('restart', () => state().context.generation >= generation && runningRegion('rollout') === 'idle');
     },
     async shutdown(id) {
       const ids = targets(id);
@@ -314,15 +327,16 @@ export function createControl(options: ControlOptions = {}): Control {
       const { context } = snap;
       const now = clock.now();
       const refs = Object.values(context.workers);
-      const running = snap.matches('running');
+      const running = isIn('running');
       return {
         master: {
           pid: process.pid,
           state: topState(),
           size: context.size,
           generation: context.generation,
-          health: running && snap.matches({ running: { health: 'danger' } }) ? 'danger' : context.stopReason === 'giveup' ? 'gaveUp' : 'ok',
-          restarting: running && snap.matches({ running: { rollout: 'restarting' } }),
+          // health is 'ok' or { danger: … }; rollout is 'idle' or { restarting: … }.
+          health: typeof runningRegion('health') === 'object' ? 'danger' : context.stopReason === 'giveup' ? 'gaveUp' : 'ok',
+          restarting: typeof runningRegion('rollout') === 'object',
           startTime,
         },
         workers: refs
