@@ -5,8 +5,9 @@
 //    7 rounds (the one least disturbed by other work on the machine), and their median. *Facts*: cluster.* and worker.* events fed into the control. *Control events*:
 //    every event the control actor processed: those from its mailbox (facts, commands, its
 //    workers' notices and done events, delayed events; counted around its logic's
-//    `transition`, no inspection while timed) and those it raised for itself (one
-//    `control.reconcile` after every new target, notice, exit and timer; counted in one
+//    `transition`, no inspection while timed) and those it raised for itself
+//    (`control.reconcile` after a new target, a timer, a worker becoming ready and an
+//    unexpected exit, `control.workerExit` after every exit; counted in one
 //    untimed round under XState inspection, which also checks the mailbox count against
 //    `@xstate.event`).
 //  - heap per worker actor: heap with 1000 ready workers minus heap with none, / 1000.
