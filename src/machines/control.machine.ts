@@ -2,8 +2,9 @@
  * The control (the cluster primary's supervisor). Pure: it keeps a target (size,
  * generation), spawns one worker actor per process, and after every event that can change
  * its plan (a new target, a command once its workers heard it, a timer, a worker ready, an
- * unexpected exit) moves the world one step toward the target (see reconcile.ts). Effects are the workers' named actions and
- * `adopt`; public events leave through `emit`; time passes only through named delays.
+ * unexpected exit) moves the world one step toward the target (see reconcile.ts). Effects
+ * are the workers' named actions and `adopt`; public events leave through `emit`; time
+ * passes only through named delays.
  */
 import { type ActorRefFrom, assign, emit, enqueueActions, not, raise, sendTo, setup, stateIn } from 'xstate';
 import type { SupervisionSettings } from '../options.js';
