@@ -128,9 +128,13 @@ export interface LoadResult {
   errors: string[];
 }
 
+/** A request with no answer by then counts as failed: a stalled connection is a dropped one. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
 /**
  * Sends requests in a loop from `keepAlive` keep-alive clients and `close` clients that send
- * `Connection: close`, until `stop()`; counts every failure.
+ * `Connection: close`, until `stop()`; counts every failure, a request unanswered after
+ * REQUEST_TIMEOUT_MS included (so `stop()` always returns).
  */
 export function startLoad(port: number, { keepAlive = 10, close = 10 } = {}) {
   const result: LoadResult = { ok: 0, failed: 0, non2xx: 0, errors: [] };
@@ -154,6 +158,7 @@ export function startLoad(port: number, { keepAlive = 10, close = 10 } = {}) {
           });
         },
       );
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
       req.on('error', (e) => {
         result.failed++;
         if (result.errors.length < 20) result.errors.push(`${keep ? 'keep-alive' : 'close'}: ${e.message}`);

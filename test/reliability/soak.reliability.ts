@@ -68,6 +68,8 @@ afterAll(async () => {
 
 test('random graceful operations under load: no failed request, no orphan, flat control RSS', async () => {
   const seed = Number(process.env.SOAK_SEED ?? Date.now() % 2 ** 31);
+  // Written at once, not with the summary: a walk that never ends must still be replayable.
+  process.stderr.write(`soak seed ${seed} (SOAK_SEED=${seed} replays this walk)\n`);
   const rand = random(seed);
   const port = await freePort();
   primary = startPrimary(
