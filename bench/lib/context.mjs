@@ -47,6 +47,8 @@ export function createContext({ tools, runs, quick, clusterchart, tmp, progress,
   const ctx = {
     tools,
     runs,
+    /** Runs of a scenario whose figures are closer than one run's spread: at least `n`, except in --quick. */
+    runsAtLeast: (n) => (quick ? runs : Math.max(runs, n)),
     clusterchart,
     quick,
     data,

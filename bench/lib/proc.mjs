@@ -115,15 +115,21 @@ export function signal(pid, sig) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Resolves with the ms it took until no pid of `pids` runs, or null after `timeout`. */
-export async function waitGone(pids, timeout, interval = 10) {
-  const started = performance.now();
+/**
+ * Resolves with the ms from `since` until at most `n` of `pids` run, or null after `timeout`.
+ * Polls only those pids: reading the whole process table this often takes CPU the exiting
+ * processes need.
+ */
+export async function untilAtMost(pids, n, { timeout, interval = 10, since = performance.now() }) {
   for (;;) {
-    if (!pids.some(isAlive)) return performance.now() - started;
-    if (performance.now() - started > timeout) return null;
+    if (pids.filter(isAlive).length <= n) return performance.now() - since;
+    if (performance.now() - since > timeout) return null;
     await sleep(interval);
   }
 }
+
+/** Resolves with the ms it took until no pid of `pids` runs, or null after `timeout`. */
+export const waitGone = (pids, timeout, interval = 10) => untilAtMost(pids, 0, { timeout, interval });
 
 /**
  * Every process a scenario run starts or learns about, by identity (pid and start time, so a

@@ -1,5 +1,5 @@
 /** Markdown tables and the "best peer" rule shared by the scenario reports. */
-import { median } from './stats.mjs';
+import { interval, median, ratioInterval } from './stats.mjs';
 import { peers } from './tools.mjs';
 
 export function table(header, rows) {
@@ -26,6 +26,9 @@ export function bestPeer(rows, metric, { eligible = () => true, higher = false }
   }
   return best;
 }
+
+/** The 95% bootstrap interval of clusterchart's ratio to `best` (a bestPeer result) on `metric`, formatted. */
+export const intervalToBest = (rows, metric, best) => interval(best ? ratioInterval(rows.clusterchart?.[metric], rows[best.id]?.[metric]) : undefined);
 
 /** "n/a (reason)" for a row that lacks the feature, else undefined. */
 export const naOf = (rows, row) => (rows?.[row]?.na ? `n/a (${rows[row].na})` : undefined);

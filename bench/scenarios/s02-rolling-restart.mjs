@@ -8,8 +8,8 @@ import { app, sleep } from '../lib/context.mjs';
 import { untilAnswering } from '../lib/http.mjs';
 import { startLoad } from '../lib/load.mjs';
 import { isAlive, waitGone, workersOf } from '../lib/proc.mjs';
-import { count, interval, median, ratio, ratioInterval, seconds } from '../lib/stats.mjs';
-import { bestPeer, med, naOf, table } from '../lib/table.mjs';
+import { count, ratio, seconds } from '../lib/stats.mjs';
+import { bestPeer, intervalToBest, med, naOf, table } from '../lib/table.mjs';
 import { toolById } from '../lib/tools.mjs';
 
 export const id = 'S2';
@@ -40,7 +40,7 @@ const apps = [
 ];
 
 export async function run(ctx) {
-  const runs = ctx.quick ? ctx.runs : Math.max(ctx.runs, RUNS);
+  const runs = ctx.runsAtLeast(RUNS);
   for (const [variant, appName] of apps) {
     for (const tool of ctx.tools) if (tool.can.restart !== true) ctx.na(id, variant, tool.id, tool.can.restart);
     // Runs outside, tools inside: a passing disturbance of the machine hits every tool alike.
@@ -110,7 +110,7 @@ export function report(ctx) {
     const bestServing = bestPeer(rows, 'full', { eligible: clean });
     const bestAny = bestPeer(rows, 'full');
     const cc = med(rows, 'clusterchart', 'full');
-    const noise = interval(bestServing ? ratioInterval(rows.clusterchart?.full, rows[bestServing.id]?.full) : undefined);
+    const noise = intervalToBest(rows, 'full', bestServing);
     const lines = ctx.tools.flatMap((t) =>
       rowsOf(t).map(([row]) => {
         const na = naOf(rows, row);

@@ -7,13 +7,12 @@
  * The shrink polls only the 8 pids it found before it began: reading the whole process
  * table every 2 ms would take a good part of one of the 2 cores the exiting workers need.
  */
-import { app } from '../lib/context.mjs';
+import { app, sleep } from '../lib/context.mjs';
 import { untilAnswering } from '../lib/http.mjs';
-import { isAlive, workersOf } from '../lib/proc.mjs';
-import { interval, millis, ratio, ratioInterval, seconds } from '../lib/stats.mjs';
-import { bestPeer, med, naOf, table } from '../lib/table.mjs';
+import { isAlive, untilAtMost, workersOf } from '../lib/proc.mjs';
+import { millis, ratio, seconds } from '../lib/stats.mjs';
+import { bestPeer, intervalToBest, med, naOf, table } from '../lib/table.mjs';
 import { toolById } from '../lib/tools.mjs';
-import { sleep } from '../lib/context.mjs';
 
 export const id = 'S7';
 export const title = 'resize 4 → 8 and 8 → 2';
@@ -21,18 +20,9 @@ export const title = 'resize 4 → 8 and 8 → 2';
 /** Runs of S7 in a full bench (at least); see above. */
 const RUNS = 11;
 
-/** ms from `since` until at most `n` of `pids` run, or null after `timeout`. */
-async function untilCount(pids, n, since, timeout) {
-  while (performance.now() - since < timeout) {
-    if (pids.filter(isAlive).length <= n) return performance.now() - since;
-    await sleep(2);
-  }
-  return null;
-}
-
 export async function run(ctx) {
   for (const tool of ctx.tools) if (tool.can.resize !== true) ctx.na(id, 'main', tool.id, tool.can.resize);
-  const runs = ctx.quick ? ctx.runs : Math.max(ctx.runs, RUNS);
+  const runs = ctx.runsAtLeast(RUNS);
   for (let r = 1; r <= runs; r++) {
     for (const tool of ctx.tools.filter((t) => t.can.resize === true)) {
       ctx.step({ tool: tool.label, run: r, runs });
@@ -52,7 +42,7 @@ export async function run(ctx) {
           if (workers.length !== 8) throw new Error(`expected 8 workers before the shrink, found ${workers.length}`);
           t0 = performance.now();
           const shrunk = h.command('resize', { size: 2 }, 30_000);
-          const two = await untilCount(workers, 2, t0, 30_000);
+          const two = await untilAtMost(workers, 2, { since: t0, timeout: 30_000, interval: 2 });
           await shrunk;
           ctx.put(id, 'main', tool.id, 'down', two);
         } catch (error) {
@@ -78,9 +68,8 @@ export function report(ctx) {
   });
   // The shrink takes milliseconds: shown in ms, not in hundredths of a second.
   const label = (b, format = seconds) => (b ? `${format(b.value)} (${toolById(b.id).label})` : '–');
-  const noise = (metric, best) => interval(best ? ratioInterval(rows.clusterchart?.[metric], rows[best.id]?.[metric]) : undefined);
-  const upRange = noise('up', bestUp);
-  const downRange = noise('down', bestDown);
+  const upRange = intervalToBest(rows, 'up', bestUp);
+  const downRange = intervalToBest(rows, 'down', bestDown);
   return {
     markdown: [
       `Size 4 → 8: resize call → 8 distinct pids answered. 8 → 2: resize call → only 2 of the 8 workers run (their pids, taken before the call, are read every 2 ms). Medians of ${runsIn(rows)} runs (a full bench runs S7 at least ${RUNS} times: its figures are milliseconds apart).`,

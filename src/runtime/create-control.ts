@@ -320,14 +320,10 @@ export function createControl(options: ControlOptions = {}): Control {
     async status() {
       // The agents' stats may take up to statsTimeout; the lifecycle is read once they are in,
       // so a worker that exited meanwhile is not listed.
-      const asked = Object.values(state().context.workers).map((ref) => ref.getSnapshot().context.id);
-      const replies = await Promise.all(asked.map((id) => port.stats(id, statsTimeout).catch(() => null)));
-      const stats = new Map(asked.map((id, i) => [id, replies[i]]));
-      const snap = state();
-      const { context } = snap;
+      const stats = new Map(await Promise.all(targets('all').map(async (id) => [id, await port.stats(id, statsTimeout).catch(() => null)] as const)));
+      const { context } = state();
       const now = clock.now();
       const refs = Object.values(context.workers);
-      const running = isIn('running');
       return {
         master: {
           pid: process.pid,
