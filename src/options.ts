@@ -74,12 +74,19 @@ function invalid(option: string, reason: string) {
   return createError('CC_ERR_OPTION_INVALID', { option, reason });
 }
 
-/** A whole number ≥ 0, or 'cpus' (resolved to `cpus`), or null/undefined. */
+/**
+ * The most workers one control keeps: a guard against a typo (`set-size 10000`) that would
+ * fork thousands of processes in one step, with the control deaf to commands and signals
+ * until the last fork returned.
+ */
+export const MAX_SIZE = 1024;
+
+/** A whole number from 0 to MAX_SIZE, or 'cpus' (resolved to `cpus`), or null/undefined. */
 export function normalizeSize(size: unknown, cpus: number): number | null {
   if (size === undefined || size === null) return null;
   if (size === 'cpus') return cpus;
-  if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
-    throw invalid('size', `expected a whole number ≥ 0 or 'cpus', got ${describe(size)}`);
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > MAX_SIZE) {
+    throw invalid('size', `expected a whole number from 0 to ${MAX_SIZE} or 'cpus', got ${describe(size)}`);
   }
   return size;
 }
@@ -130,8 +137,109 @@ export function normalizeSettings(input: SettingsInput = {}, cpus = 1): Supervis
   return Object.freeze(settings) as unknown as SupervisionSettings;
 }
 
+/** The options of `createControl()` that are not settings: the runtime reads them, the machines never do. */
+export const runtimeOptionNames = ['exec', 'args', 'execArgv', 'env', 'agent', 'signals', 'inspect', 'port', 'clock'] as const;
+
+/** Every option `createControl()` knows: the settings (`size` among them) and the runtime options. */
+export const optionNames: readonly string[] = Object.freeze([...Object.keys(defaultSettings), ...runtimeOptionNames]);
+
+/** The methods of `ClusterPort` (src/runtime/cluster-port.ts); a type test keeps them equal. */
+export const portMethods = ['fork', 'disconnect', 'signal', 'lowerPriority', 'send', 'adopt', 'stats', 'subscribe', 'killAll', 'close'] as const;
+
+/** The methods of `Clock` (src/runtime/cluster-port.ts); a type test keeps them equal. */
+export const clockMethods = ['now', 'setTimeout', 'clearTimeout'] as const;
+
+const observerMethods = ['next', 'error', 'complete'] as const;
+
+/**
+ * Checks what `normalizeSettings` does not: that `options` is an object of known options, and
+ * the types of the runtime options. An option set to `undefined` counts as not given.
+ */
+export function checkControlOptions(options: unknown): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw invalid('options', `expected an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (optionNames.includes(key)) continue;
+    const near = closestOption(key);
+    throw invalid(key, near === null ? `unknown option; known options: ${optionNames.join(', ')}` : `unknown option (did you mean ${near}?)`);
+  }
+  const given = options as Partial<Record<(typeof runtimeOptionNames)[number], unknown>>;
+  const { exec, args, execArgv, env, inspect } = given;
+  if (exec !== undefined && (typeof exec !== 'string' || exec === '')) {
+    throw invalid('exec', `expected the path of the worker script, got ${describe(exec)}`);
+  }
+  checkStrings('args', args);
+  checkStrings('execArgv', execArgv);
+  if (env !== undefined && typeof env !== 'function') {
+    if (typeof env !== 'object' || env === null || Array.isArray(env)) {
+      throw invalid('env', `expected an object of strings or a function (slot) => such an object, got ${describe(env)}`);
+    }
+    for (const [name, value] of Object.entries(env)) {
+      if (value !== undefined && typeof value !== 'string') throw invalid('env', `expected a string for ${name}, got ${describe(value)}`);
+    }
+  }
+  for (const key of ['agent', 'signals'] as const) {
+    const value = given[key];
+    if (value !== undefined && typeof value !== 'boolean') throw invalid(key, `expected true or false, got ${describe(value)}`);
+  }
+  if (inspect !== undefined && typeof inspect !== 'function' && !isObserver(inspect)) {
+    throw invalid('inspect', `expected a function or an observer with next, error or complete, got ${describe(inspect)}`);
+  }
+  checkMethods('port', given.port, 'ClusterPort', portMethods);
+  checkMethods('clock', given.clock, 'Clock', clockMethods);
+}
+
+function checkStrings(option: string, value: unknown) {
+  if (value === undefined) return;
+  if (!Array.isArray(value)) throw invalid(option, `expected an array of strings, got ${describe(value)}`);
+  const index = value.findIndex((item) => typeof item !== 'string');
+  if (index !== -1) throw invalid(option, `expected an array of strings, got ${describe(value[index])} at index ${index}`);
+}
+
+function isObserver(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const observer = value as Record<string, unknown>;
+  const given = observerMethods.filter((name) => observer[name] !== undefined);
+  return given.length > 0 && given.every((name) => typeof observer[name] === 'function');
+}
+
+function checkMethods(option: string, value: unknown, type: string, methods: readonly string[]) {
+  if (value === undefined) return;
+  const expected = `expected a ${type} (an object with the methods ${methods.join(', ')})`;
+  if (typeof value !== 'object' || value === null) throw invalid(option, `${expected}, got ${describe(value)}`);
+  const missing = methods.filter((name) => typeof (value as Record<string, unknown>)[name] !== 'function');
+  if (missing.length > 0) throw invalid(option, `${expected}, got an object without ${missing.join(', ')}`);
+}
+
+/** The known option `key` was obviously meant as: the same but for case, or at most 2 edits away (if only one is). */
+function closestOption(key: string): string | null {
+  const lower = key.toLowerCase();
+  const sameCase = optionNames.find((name) => name.toLowerCase() === lower);
+  if (sameCase !== undefined) return sameCase;
+  const distances = optionNames.map((name) => editDistance(lower, name.toLowerCase()));
+  const best = Math.min(...distances);
+  const closest = optionNames.filter((_, i) => distances[i] === best);
+  return best <= 2 && closest.length === 1 ? closest[0]! : null;
+}
+
+/** Levenshtein distance. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return 'array';
   return typeof value;
 }

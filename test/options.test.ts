@@ -1,5 +1,18 @@
-import { expect, test } from 'vitest';
-import { defaultSettings, normalizeSettings } from '../src/options.js';
+import { expect, expectTypeOf, test } from 'vitest';
+import {
+  type SettingsInput,
+  MAX_SIZE,
+  checkControlOptions,
+  clockMethods,
+  defaultSettings,
+  normalizeSettings,
+  optionNames,
+  portMethods,
+  runtimeOptionNames,
+} from '../src/options.js';
+import { type Clock, type ClusterPort, systemClock } from '../src/runtime/cluster-port.js';
+import type { ControlOptions } from '../src/runtime/create-control.js';
+import { createSimulatedCluster } from '../src/runtime/simulated-cluster.js';
 
 test('defaults are declared once and frozen', () => {
   const settings = normalizeSettings();
@@ -13,6 +26,12 @@ test('defaults are declared once and frozen', () => {
 
 test("size 'cpus' is the machine's parallelism", () => {
   expect(normalizeSettings({ size: 'cpus' }, 6).size).toBe(6);
+});
+
+test('a size above MAX_SIZE is refused, a guard against a typo that would fork thousands at once', () => {
+  expect(MAX_SIZE).toBe(1024);
+  expect(normalizeSettings({ size: 1024 }).size).toBe(1024);
+  expect(() => normalizeSettings({ size: 10_000 })).toThrow(expect.objectContaining({ code: 'CC_ERR_OPTION_INVALID', message: expect.stringContaining('from 0 to 1024') }));
 });
 
 test('Infinity turns give-up off', () => {
@@ -44,4 +63,100 @@ test.each([
   [{ throttleDelay: 100, maxThrottleDelay: 50 }, 'maxThrottleDelay'],
 ])('%j is refused, naming %s', (input, option) => {
   expect(() => normalizeSettings(input as never)).toThrow(expect.objectContaining({ code: 'CC_ERR_OPTION_INVALID', details: expect.objectContaining({ option }) }));
+});
+
+test('the lists in options.ts match ControlOptions, ClusterPort and Clock', () => {
+  expectTypeOf<(typeof runtimeOptionNames)[number]>().toEqualTypeOf<Exclude<keyof ControlOptions, keyof SettingsInput>>();
+  expectTypeOf<keyof typeof defaultSettings>().toEqualTypeOf<keyof SettingsInput>();
+  expectTypeOf<(typeof portMethods)[number]>().toEqualTypeOf<keyof ClusterPort>();
+  expectTypeOf<(typeof clockMethods)[number]>().toEqualTypeOf<keyof Clock>();
+  expect(new Set(optionNames).size).toBe(optionNames.length);
+});
+
+test('valid control options pass, every known option given', () => {
+  const sim = createSimulatedCluster();
+  const options: Required<ControlOptions> = {
+    ...defaultSettings,
+    exec: '/srv/app.js',
+    args: ['--port', '8080'],
+    execArgv: ['--no-warnings'],
+    env: { PORT: '8080', UNSET: undefined },
+    agent: true,
+    signals: false,
+    inspect: () => {},
+    port: sim,
+    clock: sim.clock,
+  };
+  expect(Object.keys(options).sort()).toEqual([...optionNames].sort());
+  expect(() => checkControlOptions(options)).not.toThrow();
+});
+
+test.each<[string, unknown]>([
+  ['no options', undefined],
+  ['empty options', {}],
+  ['options set to undefined (not given)', { exec: undefined, env: undefined, inspect: undefined, port: undefined, size: undefined }],
+  ['a function env', { env: (slot: number) => ({ SLOT: String(slot) }) }],
+  ['an observer inspect with next', { inspect: { next: () => {} } }],
+  ['an observer inspect with only complete', { inspect: { complete: () => {} } }],
+  ['the system clock', { clock: systemClock }],
+  ['empty args and execArgv', { args: [], execArgv: [] }],
+])('%s passes', (_, options) => {
+  expect(() => checkControlOptions(options)).not.toThrow();
+});
+
+/** Asserts the coded error, its `option`, and that the message names the option. */
+function expectRefused(options: unknown, option: string, reason?: string) {
+  let error: unknown;
+  try {
+    checkControlOptions(options);
+  } catch (thrown) {
+    error = thrown;
+  }
+  expect(error).toMatchObject({ code: 'CC_ERR_OPTION_INVALID', details: { option, ...(reason === undefined ? {} : { reason: expect.stringContaining(reason) }) } });
+  expect((error as Error).message).toContain(`Option ${option} is invalid`);
+}
+
+const partialPort = () => {
+  const { stats: _, ...rest } = createSimulatedCluster();
+  return rest;
+};
+
+test.each<[string, unknown, string]>([
+  ['options null', null, 'options'],
+  ['options a number', 42, 'options'],
+  ['options a string', 'size=2', 'options'],
+  ['options an array', [], 'options'],
+  ['exec a number', { exec: 42 }, 'exec'],
+  ['exec empty', { exec: '' }, 'exec'],
+  ['args a string', { args: 'foo' }, 'args'],
+  ['args with a number', { args: ['--port', 8080] }, 'args'],
+  ['execArgv a string', { execArgv: '--no-warnings' }, 'execArgv'],
+  ['execArgv with null', { execArgv: [null] }, 'execArgv'],
+  ['env a string', { env: 'PORT=1' }, 'env'],
+  ['env an array', { env: ['PORT=1'] }, 'env'],
+  ['env null', { env: null }, 'env'],
+  ['env with a number', { env: { PORT: 8080 } }, 'env'],
+  ['agent a string', { agent: 'yes' }, 'agent'],
+  ['agent a number', { agent: 1 }, 'agent'],
+  ['signals a string', { signals: 'no' }, 'signals'],
+  ['inspect a string', { inspect: 'yes' }, 'inspect'],
+  ['inspect an empty object', { inspect: {} }, 'inspect'],
+  ['inspect with next not a function', { inspect: { next: 'log' } }, 'inspect'],
+  ['inspect with a function and a non-function', { inspect: { next: () => {}, error: true } }, 'inspect'],
+  ['port an empty object', { port: {} }, 'port'],
+  ['port a string', { port: 'cluster' }, 'port'],
+  ['port without stats', { port: partialPort() }, 'port'],
+  ['clock an empty object', { clock: {} }, 'clock'],
+  ['clock without clearTimeout', { clock: { now: () => 0, setTimeout: () => 0 } }, 'clock'],
+  ['an unknown key', { color: 'red' }, 'color'],
+])('%s is refused', (_, options, option) => {
+  expectRefused(options, option);
+});
+
+test('an unknown key is refused with the known option it is obviously a typo of', () => {
+  expectRefused({ shutdowntimeout: 1000 }, 'shutdowntimeout', 'did you mean shutdownTimeout?');
+  expectRefused({ SIZE: 2 }, 'SIZE', 'did you mean size?');
+  expectRefused({ restratWindow: 1000 }, 'restratWindow', 'did you mean restartWindow?');
+  expectRefused({ execArg: [] }, 'execArg', 'did you mean execArgv?');
+  expectRefused({ color: 'red' }, 'color', 'known options: size, readyOn,');
 });

@@ -148,7 +148,8 @@ function envLayer(env: Readonly<Record<string, string | undefined>>): Layer {
   if (control !== undefined && control !== '') layer.control = control;
   const dashboard = env[otherOptions.dashboard.env];
   if (dashboard !== undefined && dashboard !== '') {
-    layer.dashboard = /^(true|on|yes)$/i.test(dashboard) ? true : /^(false|off|no|0)$/i.test(dashboard) ? false : portOf(dashboard, otherOptions.dashboard.env);
+    // A number is a port, as with --dashboard (0 picks a free one); words switch it on or off.
+    layer.dashboard = /^(true|on|yes)$/i.test(dashboard) ? true : /^(false|off|no)$/i.test(dashboard) ? false : portOf(dashboard, otherOptions.dashboard.env);
   }
   const host = env[otherOptions.dashboardHost.env];
   if (host !== undefined && host !== '') layer.dashboardHost = host;

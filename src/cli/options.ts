@@ -170,7 +170,8 @@ export const otherOptions = {
     kind: 'port',
     value: 'PORT',
     optionalValue: true,
-    description: 'Serve the live dashboard (diagrams, workers, /metrics, /healthz, /readyz) on this port.',
+    description:
+      'Serve the live dashboard (diagrams, workers, /metrics, /healthz, /readyz) on this port (0 picks a free one). The variable also takes true/on/yes (port 9464) and false/off/no.',
     default: 'off; 9464 when given without a port',
     configKey: 'dashboard',
     env: 'CLUSTERCHART_DASHBOARD',

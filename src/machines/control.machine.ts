@@ -538,14 +538,21 @@ export const controlMachine = setup({
             },
             danger: {
               initial: 'backoff',
-              entry: emit(({ context }) => ({ type: 'danger', delay: context.throttle }) as const),
-              exit: emit({ type: 'safe' } as const),
               states: {
+                // Every backoff announces its own delay: 500, then 1000, 2000 … as it doubles.
                 backoff: {
+                  entry: emit(({ context }) => ({ type: 'danger', delay: context.throttle }) as const),
                   after: { throttle: { target: 'probing', actions: 'reconcileNext' } },
                 },
                 probing: {
-                  after: { minRestartAge: { target: '#control.running.health.ok', actions: [assign({ crashStreak: 0 }), 'reconcileNext'] } },
+                  // Only a healthy minRestartAge is `safe`; leaving `running` in danger (a stop,
+                  // a give-up) is not.
+                  after: {
+                    minRestartAge: {
+                      target: '#control.running.health.ok',
+                      actions: [assign({ crashStreak: 0 }), emit({ type: 'safe' } as const), 'reconcileNext'],
+                    },
+                  },
                   on: {
                     'control.workerExit': {
                       guard: 'isDangerExit',
@@ -575,9 +582,10 @@ export const controlMachine = setup({
       always: { guard: 'noWorkers', target: 'stopped' },
       on: {
         'worker.stopping': { actions: 'announceStopping' },
+        // A forced stop on top of a graceful one is announced too (a second SIGINT).
         'control.stop': {
           guard: ({ event }) => event.force === true,
-          actions: 'stopAll',
+          actions: [emit(({ context }) => ({ type: 'stop', force: true, reason: context.stopReason ?? 'stop' }) as const), 'stopAll'],
         },
         'control.shutdown': { actions: 'commandWorkers' },
         'control.terminate': { actions: 'commandWorkers' },

@@ -35,6 +35,20 @@ export interface ShutdownMessage {
 
 export type AgentMessage = ReadyMessage | StatsRequest | StatsReply | ShutdownMessage;
 
+/**
+ * Control → worker, just before the control's own SIGTERM (terminate, a startup timeout): the
+ * signal is meant, end now. A SIGTERM or SIGINT without it, while the control is connected
+ * and has not asked the worker to go, came to the whole process group (Ctrl-C in a terminal,
+ * systemd's control-group stop), and the agent drains instead (worker-agent.ts). A Node
+ * internal message (`cmd: 'NODE_…'`): it reaches the agent's `internalMessage` listener and
+ * never the app's `message` listeners.
+ */
+export const TERMINATE_NOTICE = { cmd: 'NODE_CLUSTERCHART_TERMINATE' } as const;
+
+export function isTerminateNotice(message: unknown): boolean {
+  return typeof message === 'object' && message !== null && (message as { cmd?: unknown }).cmd === TERMINATE_NOTICE.cmd;
+}
+
 /** True when `message` is one of clusterchart's own messages. */
 export function isAgentMessage(message: unknown): message is AgentMessage {
   return typeof message === 'object' && message !== null && typeof (message as { clusterchart?: unknown }).clusterchart === 'string';

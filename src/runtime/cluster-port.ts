@@ -36,7 +36,10 @@ export interface ClusterPort {
   adopt(handle: number, id: number): void;
   /** Ask the worker's agent for its stats; null when it does not answer within `timeout` ms. */
   stats(id: number, timeout: number): Promise<WorkerStats | null>;
-  /** Facts in the order they happen. Returns the unsubscribe function. */
+  /**
+   * Facts in the order they happen; workers that already run when it is called come first, as
+   * forks with `id: null` (to adopt). Returns the unsubscribe function.
+   */
   subscribe(listener: (fact: ClusterFact) => void): () => void;
   /** SIGKILL every worker process now, synchronously (process `exit`). */
   killAll(): void;
@@ -51,8 +54,33 @@ export interface Clock {
   clearTimeout(id: unknown): void;
 }
 
+/** Node's longest timer; a longer one fires after 1 ms instead (TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A delay longer than Node's timers allow: re-armed until it is due; Infinity never fires. */
+class LongTimer {
+  timer: NodeJS.Timeout | undefined;
+
+  constructor(fn: () => void, timeout: number) {
+    if (timeout === Infinity) return;
+    const due = Date.now() + timeout;
+    const arm = (left: number) => {
+      this.timer = setTimeout(() => {
+        const rest = due - Date.now();
+        if (rest > 0) arm(rest);
+        else fn();
+      }, Math.min(left, MAX_TIMER_MS));
+    };
+    arm(timeout);
+  }
+}
+
+/**
+ * Durations are validated as ms ≥ 0, and startupTimeout may be Infinity ("no timeout"):
+ * those beyond Node's timer range are kept as LongTimers, the rest are plain timers.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, timeout) => setTimeout(fn, timeout),
-  clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout),
+  setTimeout: (fn, timeout) => (timeout > MAX_TIMER_MS ? new LongTimer(fn, timeout) : setTimeout(fn, timeout)),
+  clearTimeout: (id) => clearTimeout(id instanceof LongTimer ? id.timer : (id as NodeJS.Timeout)),
 };

@@ -13,7 +13,7 @@ import {
   infoOf,
 } from '../machines/control.machine.js';
 import { workerMachine } from '../machines/worker.machine.js';
-import { type SettingsInput, type SupervisionSettings, normalizeSettings, normalizeSize } from '../options.js';
+import { MAX_SIZE, type SettingsInput, type SupervisionSettings, checkControlOptions, normalizeSettings, normalizeSize } from '../options.js';
 import { availableParallelism } from 'node:os';
 import { type ClusterPort, type Clock, systemClock } from './cluster-port.js';
 import { createNodeClusterPort } from './node-cluster.js';
@@ -114,7 +114,13 @@ export interface Control {
   on<K extends ControlEventType>(type: K, listener: ControlListener<K>): Control;
   off<K extends ControlEventType>(type: K, listener: ControlListener<K>): Control;
   once<K extends ControlEventType>(type: K, listener: ControlListener<K>): Control;
-  /** Releases the port; the control cannot be started again. */
+  /**
+   * Releases the port and node:cluster for another control; commands after it reject with
+   * `CC_ERR_CONTROL_CLOSED`, and so do calls still waiting (`status()` still answers, with
+   * the control's last state). Meant for after `stop()`: a worker
+   * still running is SIGKILLed at once (with its process tree), as on process exit, so none
+   * is left unsupervised. A second call does nothing.
+   */
   close(): void;
 }
 
@@ -130,10 +136,32 @@ export function dotted(value: unknown): string {
 }
 
 export function createControl(options: ControlOptions = {}): Control {
+  checkControlOptions(options);
   const settings = normalizeSettings(options, availableParallelism());
-  const clock = options.clock ?? systemClock;
+  // The port may report a failed effect only once the control exists to hear it.
+  let reportError: (error: Error) => void = () => {};
   const port = options.port ?? createNodeClusterPort(options, (error) => reportError(error));
+  try {
+    const bound = bindControl(options, settings, port);
+    reportError = bound.reportError;
+    return bound.control;
+  } catch (error) {
+    // node:cluster stays free for the next control.
+    port.close();
+    throw error;
+  }
+}
+
+/** The control on its port, and how the port's errors reach the control's `error` listeners. */
+function bindControl(
+  options: ControlOptions,
+  settings: SupervisionSettings,
+  port: ClusterPort,
+): { control: Control; reportError: (error: unknown) => void } {
+  const clock = options.clock ?? systemClock;
   const listeners = new Map<ControlEventType, Set<(event: never) => void>>();
+  /** once() wrapper → the listener it wraps. */
+  const onceOf = new WeakMap<(event: never) => void, unknown>();
   const lastState = new Map<string, string>();
   let startTime: number | null = null;
 
@@ -248,7 +276,11 @@ export function createControl(options: ControlOptions = {}): Control {
           );
         }
       };
-      const sub = actor.subscribe({ next: check, error: (e) => finish(() => reject(e)) });
+      const sub = actor.subscribe({
+        next: check,
+        error: (e) => finish(() => reject(e)),
+        complete: () => finish(() => reject(createError('CC_ERR_CONTROL_CLOSED', { what }))),
+      });
       // Unsubscribed after the step that settled it: it may be inside the actor's own notification.
       const finish = (settle: () => void) => {
         settled = true;
@@ -258,7 +290,12 @@ export function createControl(options: ControlOptions = {}): Control {
       check();
     });
 
+  /** After `close()` the actor is stopped for good: XState's own status says so. */
+  const requireOpen = (what: string) => {
+    if (state().status === 'stopped') throw createError('CC_ERR_CONTROL_CLOSED', { what });
+  };
   const requireRunning = (what: string) => {
+    requireOpen(what);
     if (!isIn('running')) throw createError('CC_ERR_CONTROL_NOT_RUNNING', { state: topState(), what });
   };
   const atSize = () => runningRegion('size') === 'steady';
@@ -275,11 +312,13 @@ export function createControl(options: ControlOptions = {}): Control {
     actor,
     settings,
     async start() {
+      requireOpen('start');
       if (isIn('stopping')) await until('start', () => isIn('stopped'), true);
       if (!isIn('running')) actor.send({ type: 'control.start' });
       return until('start', atSize);
     },
     async stop({ force = false } = {}) {
+      requireOpen('stop');
       actor.send({ type: 'control.stop', force });
       // Idle or stopped with no worker (adopted ones included): nothing to stop.
       if (isIn('idle', 'stopped')) return;
@@ -293,7 +332,10 @@ export function createControl(options: ControlOptions = {}): Control {
     },
     async add(n = 1) {
       requireRunning('add');
-      actor.send({ type: 'control.add', n: checkCount('add', n) });
+      const { size, workers } = state().context;
+      const to = (size ?? Object.keys(workers).length) + checkCount('add', n);
+      if (to > MAX_SIZE) throw createError('CC_ERR_OPTION_INVALID', { option: 'add', reason: `the size would be ${to}, more than ${MAX_SIZE}` });
+      actor.send({ type: 'control.add', n });
       return until('add', atSize);
     },
     async remove(n = 1) {
@@ -308,11 +350,13 @@ export function createControl(options: ControlOptions = {}): Control {
       return until('restart', () => state().context.generation >= generation && runningRegion('rollout') === 'idle');
     },
     async shutdown(id) {
+      requireOpen('shutdown');
       const ids = targets(id);
       actor.send(id === undefined || id === 'all' ? { type: 'control.shutdown' } : { type: 'control.shutdown', id });
       return until('shutdown', allExited(ids), true);
     },
     async terminate(id) {
+      requireOpen('terminate');
       const ids = targets(id);
       actor.send(id === undefined || id === 'all' ? { type: 'control.terminate' } : { type: 'control.terminate', id });
       return until('terminate', allExited(ids), true);
@@ -360,7 +404,10 @@ export function createControl(options: ControlOptions = {}): Control {
       return control;
     },
     off(type, listener) {
-      listeners.get(type)?.delete(listener as (event: never) => void);
+      const set = listeners.get(type);
+      // A listener added with once() is wrapped; off() takes the original, as with EventEmitter.
+      const added = [...(set ?? [])].find((l) => l === listener || onceOf.get(l) === listener);
+      if (added !== undefined) set!.delete(added);
       if (type === 'transition') inspectTransitions();
       return control;
     },
@@ -369,17 +416,20 @@ export function createControl(options: ControlOptions = {}): Control {
         control.off(type, wrapped);
         listener(event);
       }) as typeof listener;
+      onceOf.set(wrapped as (event: never) => void, listener);
       return control.on(type, wrapped);
     },
     close() {
+      if (state().status === 'stopped') return;
       unbindSignals();
       unsubscribe();
+      if (Object.keys(state().context.workers).length > 0) port.killAll();
       actor.stop();
       port.close();
     },
   };
   const unbindSignals = options.signals === false ? () => {} : bindProcessSignals(control, port);
-  return control;
+  return { control, reportError };
 }
 
 function checkCount(option: string, n: unknown): number {

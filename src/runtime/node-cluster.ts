@@ -9,14 +9,17 @@ import { existsSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createError, warningCodes } from '../errors.js';
-import { type ShutdownMessage, type StatsReply, isAgentMessage } from './agent-protocol.js';
+import { type ShutdownMessage, type StatsReply, TERMINATE_NOTICE, isAgentMessage } from './agent-protocol.js';
 import type { ClusterFact, ClusterPort, WorkerStats } from './cluster-port.js';
 import type { ControlOptions } from './create-control.js';
 import { killTree } from './process-tree.js';
 import { createWarden } from './warden.js';
 
-/** One control per process: node:cluster is process-wide. Released by `close()`. */
-let claimed = false;
+/**
+ * One control per process: node:cluster is process-wide. The claim is the port holding it,
+ * released by that port's `close()` only (a stale second close() must not free another's).
+ */
+let claimant: ClusterPort | null = null;
 
 /** How long the warden's list may keep the pids of workers that exited (see updateWardenWithin). */
 const EXIT_BATCH_MS = 250;
@@ -33,9 +36,8 @@ export function agentPath(): string {
  */
 export function createNodeClusterPort(options: ControlOptions, onError: (error: Error) => void = () => {}): ClusterPort {
   if (!cluster.isPrimary) throw createError('CC_ERR_CONTROL_NOT_PRIMARY');
-  if (claimed) throw createError('CC_ERR_CONTROL_EXISTS');
+  if (claimant !== null) throw createError('CC_ERR_CONTROL_EXISTS');
   const execArgv = [...(options.execArgv ?? process.execArgv), ...(options.agent === true ? ['--require', agentPath()] : [])];
-  claimed = true;
   cluster.setupPrimary({
     ...(options.exec === undefined ? {} : { exec: options.exec }),
     ...(options.args === undefined ? {} : { args: options.args }),
@@ -82,9 +84,14 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
     return { ...env, CLUSTERCHART_SLOT: String(slot), CLUSTERCHART_ID: String(id), NODE_APP_INSTANCE: String(slot) };
   };
 
+  /** Workers whose fork was reported: node:cluster's own `fork` event may follow a catch-up. */
+  const forkReported = new WeakSet<Worker>();
+
   // node:cluster facts, in a lookup table: event → how it becomes a fact.
   const handlers = {
     fork: (worker: Worker) => {
+      if (forkReported.has(worker)) return;
+      forkReported.add(worker);
       updateWardenWithin(0);
       const id = idOf(worker);
       const pid = worker.process.pid ?? 0;
@@ -110,6 +117,14 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
         else if (message.clusterchart === 'stats') settleStats(message);
       }),
   };
+  /**
+   * Errors of a worker's channel must never become unhandled throws. A write to a worker that
+   * is dying (EPIPE, ECONNRESET, a closed channel) says nothing its exit will not.
+   */
+  const onChannelError = (error: Error) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EPIPE' && code !== 'ECONNRESET' && code !== 'ERR_IPC_CHANNEL_CLOSED') onError(error);
+  };
   const withId = (worker: Worker, fn: (id: number) => void) => {
     const id = idOf(worker);
     if (id !== undefined) fn(id);
@@ -130,27 +145,29 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       }
     };
 
-  // Workers the app forked before this control existed are adopted too.
-  queueMicrotask(() => {
-    for (const worker of Object.values(cluster.workers ?? {})) {
-      if (worker !== undefined && idOf(worker) === undefined) handlers.fork(worker);
-    }
-  });
-
-  return {
-    fork: guarded(({ id, slot }) => {
-      const worker = cluster.fork(envFor(slot, id));
+  const port: ClusterPort = {
+    fork({ id, slot }) {
+      let worker: Worker;
+      try {
+        worker = cluster.fork(envFor(slot, id));
+      } catch (error) {
+        // No process (the env function threw, the fork was refused): to the machines this
+        // worker ended at startup, so it counts toward the crash loop like any other. Reported
+        // after the step that asked for the fork, as every fact is.
+        onError(forkFailed(id, error));
+        queueMicrotask(() => report({ type: 'cluster.exit', id, code: null, signal: null }));
+        return;
+      }
       workers.set(id, worker);
       ids.set(worker.id, id);
-      // Errors of the child process (e.g. a failed send) must never become unhandled throws.
-      worker.on('error', onError);
-    }),
+      worker.on('error', onChannelError);
+    },
     adopt(handle, id) {
       const worker = cluster.workers?.[handle];
       if (worker === undefined) return;
       workers.set(id, worker);
       ids.set(handle, id);
-      worker.on('error', onError);
+      worker.on('error', onChannelError);
       // Catch the new actor up with what already happened to a worker adopted late: its
       // facts before this moment found no id and were dropped.
       if (worker.isDead()) {
@@ -170,8 +187,12 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       worker.disconnect();
     }),
     signal: guarded((id: number, signal: NodeJS.Signals) => {
-      const pid = pidOf(id);
-      if (pid !== undefined) killTree(pid, signal);
+      const worker = workers.get(id);
+      const pid = worker?.process.pid;
+      if (pid === undefined) return;
+      // The agent takes a SIGTERM it was not told of for the process group's (agent-protocol.ts).
+      if (signal === 'SIGTERM' && worker!.isConnected()) worker!.send(TERMINATE_NOTICE as never, () => {});
+      killTree(pid, signal);
     }),
     lowerPriority: guarded((id: number, increment: number) => {
       const pid = pidOf(id);
@@ -198,20 +219,31 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
     },
     subscribe(listener) {
       listeners.add(listener);
+      // Workers the app forked before this control existed are reported first, so the control
+      // adopts them before any command (a start() right after createControl() counts them).
+      for (const worker of Object.values(cluster.workers ?? {})) if (worker !== undefined) handlers.fork(worker);
       return () => listeners.delete(listener);
     },
     killAll() {
       for (const pid of livePids()) guarded(killTree)(pid, 'SIGKILL');
     },
     close() {
+      if (claimant !== port) return;
+      claimant = null;
       for (const [event, handler] of Object.entries(handlers)) cluster.off(event, handler as (...args: unknown[]) => void);
       for (const settle of pendingStats.values()) settle(null);
       listeners.clear();
       if (pendingUpdate !== null) clearTimeout(pendingUpdate.timer);
       warden.close();
-      claimed = false;
     },
   };
+  claimant = port;
+  return port;
+}
+
+/** The coded error of a fork that threw (no process was created). */
+function forkFailed(id: number, cause: unknown): Error {
+  return createError('CC_ERR_WORKER_FORK_FAILED', { id, reason: cause instanceof Error ? cause.message : String(cause) }, cause);
 }
 
 /**

@@ -6,6 +6,9 @@
  * - tells the control when the app is ready (`ready()`, for `readyOn: 'message'`);
  * - answers `stats?` with the open connections of every server and the rss;
  * - drains on `shutdown` without resetting a single request, keep-alive ones included;
+ * - drains, instead of dying, on a SIGINT or SIGTERM sent to the whole process group (Ctrl-C
+ *   in a terminal, systemd's control-group stop): the control got it too and stops every
+ *   worker gracefully;
  * - takes the worker's own child processes along when it exits or is terminated (a worker
  *   whose main thread is blocked when its control dies is the control's warden's job, see
  *   warden.ts).
@@ -18,7 +21,7 @@ import { ChildProcess } from 'node:child_process';
 import cluster from 'node:cluster';
 import type { Server as HttpServer, ServerResponse } from 'node:http';
 import net from 'node:net';
-import { type AgentMessage, type ShutdownMessage, isAgentMessage, isClusterDisconnect } from './agent-protocol.js';
+import { type AgentMessage, type ShutdownMessage, isAgentMessage, isClusterDisconnect, isTerminateNotice } from './agent-protocol.js';
 import { descendantsOf } from './process-tree.js';
 
 export type { AgentMessage, ReadyMessage, ShutdownMessage, StatsReply, StatsRequest } from './agent-protocol.js';
@@ -53,7 +56,12 @@ export function ready(): void {
  * shutdownTimeout still bounds it.
  */
 function appOwnsShutdown(): boolean {
-  return (cluster.worker?.listenerCount('disconnect') ?? 0) > 0 || process.listenerCount('SIGTERM') > 1 || process.listenerCount('SIGINT') > 0;
+  return (cluster.worker?.listenerCount('disconnect') ?? 0) > 0 || appOwnsSignal('SIGTERM') || appOwnsSignal('SIGINT');
+}
+
+/** The app listens for `signal` itself (the agent's own listener is one). */
+function appOwnsSignal(signal: 'SIGTERM' | 'SIGINT'): boolean {
+  return process.listenerCount(signal) > 1;
 }
 
 function installAgent(): WorkerAgent | undefined {
@@ -69,9 +77,17 @@ function createWorkerAgent(): WorkerAgent {
   let exitTimer: NodeJS.Timeout | undefined;
   const servers = createServerRegistry(() => exitWhenDone());
 
+  /** A stop signal came from the process group (see onStopSignal): leave once drained. */
+  let leavingOnSignal = false;
+
   /** Once nothing of ours is left to serve and the control hung up, the process may go. */
   const exitWhenDone = () => {
-    if (process.connected || servers.size() > 0 || exitTimer !== undefined || appOwnsShutdown()) return;
+    if (servers.size() > 0 || exitTimer !== undefined || appOwnsShutdown()) return;
+    // Drained after a stop signal and the control has not disconnected (yet): leave with
+    // node:cluster's worker-side disconnect. The control sees a worker that left on its own,
+    // and replaces it unless it is stopping.
+    if (process.connected && leavingOnSignal) cluster.worker?.disconnect();
+    if (process.connected) return;
     // Unref'd: it fires only when the app's own handles would keep the process alive.
     exitTimer = setTimeout(() => process.exit(0), EXIT_DELAY_MS).unref();
     process.on('beforeExit', exitWhenIdle);
@@ -114,6 +130,8 @@ function createWorkerAgent(): WorkerAgent {
   // drain, and the app hears it too. The control saves a second message per worker.
   const onClusterMessage = (message: unknown) => {
     if (isClusterDisconnect(message)) process.emit('message', { clusterchart: 'shutdown' } satisfies ShutdownMessage, undefined);
+    // The control's SIGTERM follows: meant for this worker alone, so end now.
+    else if (isTerminateNotice(message) && !appOwnsSignal('SIGTERM')) endBy('SIGTERM');
   };
 
   const onDisconnect = () => {
@@ -128,14 +146,33 @@ function createWorkerAgent(): WorkerAgent {
     process.exit(0);
   };
 
-  const onTerminate = () => {
-    // An app with its own SIGTERM handler decides how to stop; the exit hook still runs.
-    if (process.listenerCount('SIGTERM') > 1) return;
+  /**
+   * SIGTERM or SIGINT. An app with its own handler decides how to stop (the exit hook still
+   * runs). While the control is connected and has not asked this worker to go, the control
+   * did not send it: its SIGTERM is announced (agent-protocol.ts), and it sends no SIGINT. The
+   * signal went to the whole process group (Ctrl-C, systemd's control-group stop), the
+   * control got it as well and stops every worker gracefully: dying now would drop the
+   * requests in flight, so the worker drains and leaves once drained. Otherwise (the
+   * control's escalation after a drain, or no control any more) it ends as Node would.
+   */
+  const onStopSignal = (signal: 'SIGTERM' | 'SIGINT') => {
+    if (appOwnsSignal(signal)) return;
+    if (process.connected && !servers.draining()) {
+      leavingOnSignal = true;
+      servers.drain();
+      return exitWhenDone();
+    }
+    endBy(signal);
+  };
+  const onSigterm = () => onStopSignal('SIGTERM');
+  const onSigint = () => onStopSignal('SIGINT');
+
+  /** Dies by `signal` with Node's default action, taking the children along, so the control sees that signal, as without the agent. */
+  const endBy = (signal: 'SIGTERM' | 'SIGINT') => {
     killDescendants();
-    // Re-raise with the default action, so the control sees a death by SIGTERM, as it
-    // would without the agent.
-    process.off('SIGTERM', onTerminate);
-    process.kill(process.pid, 'SIGTERM');
+    process.off('SIGTERM', onSigterm);
+    process.off('SIGINT', onSigint);
+    process.kill(process.pid, signal);
   };
 
   wrapListen((server) => servers.add(server));
@@ -143,7 +180,8 @@ function createWorkerAgent(): WorkerAgent {
   process.on('message', onMessage);
   (process as NodeJS.EventEmitter).prependListener('internalMessage', onClusterMessage);
   process.on('disconnect', onDisconnect);
-  process.on('SIGTERM', onTerminate);
+  process.on('SIGTERM', onSigterm);
+  process.on('SIGINT', onSigint);
   process.on('exit', killDescendants);
 
   return {

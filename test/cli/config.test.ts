@@ -95,6 +95,9 @@ describe('run configuration', () => {
     expect(config.dashboard).toEqual({ port: 9200, host: '::1' });
     expect(resolveWith(flags(), { CLUSTERCHART_DASHBOARD: 'true' }).dashboard).toEqual({ port: 9464, host: '127.0.0.1' });
     expect(resolveWith(flags('--dashboard'), { CLUSTERCHART_DASHBOARD: 'off' }).dashboard).toMatchObject({ port: 9464 });
+    // 0 is a port, as with --dashboard 0 and in a config file: a free one.
+    expect(resolveWith(flags(), { CLUSTERCHART_DASHBOARD: '0' }).dashboard).toEqual({ port: 0, host: '127.0.0.1' });
+    expect(resolveWith(flags(), { CLUSTERCHART_DASHBOARD: 'no' }).dashboard).toBeNull();
     expect(resolveWith(flags(), { CLUSTERCHART_SIZE: '' }).settings.size).toBe(3);
   });
 

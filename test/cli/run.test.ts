@@ -11,6 +11,7 @@ import { readFileSync, readdirSync, statSync, writeFileSync, existsSync, mkdirSy
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, get } from '../helpers/processes.js';
 import { cleanEnv, cli, fixture, isAlive, killStarted, requireBuild, startFollower, startRun, status, tempDir } from './helpers.js';
 
 const dirs: Array<() => void> = [];
@@ -195,6 +196,24 @@ describe('stopping', () => {
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
     expect(existsSync(sock)).toBe(false);
     expect(run.lines).toContain('control: stop');
+    noStack(exit.stderr);
+  });
+
+  // A terminal's Ctrl-C, or systemd's default KillMode=control-group, signals every process
+  // of the group at once: the workers too, not only the control.
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s to the whole process group drains: a request in flight is answered, exit 0', async (signal) => {
+    const { sock } = temp();
+    const port = await freePort();
+    const run = await startRun([fixture('slow-app.cjs'), '--size', '2', ...fast], { sock, env: cleanEnv({ PORT: String(port), DELAY: '800' }) });
+    const pids = (await status(sock)).workers.map((w) => w.pid!);
+    const answer = get(port);
+    const served = await run.waitFor(/^request at \d+$/);
+    process.kill(-run.pid, signal);
+    expect(Number(await answer)).toBe(Number(served.split(' ').at(-1)));
+    const exit = await run.exited();
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    expect(run.lines.filter((l) => / -> disconnecting$/.test(l))).toHaveLength(2);
     noStack(exit.stderr);
   });
 

@@ -37,6 +37,15 @@ describe('size', () => {
     expect(s.of('exit')[0]?.exit).toMatchObject({ id: 1, phase: 'runtime', expected: false });
   });
 
+  test('a size or an add beyond 1024 workers is refused, and nothing forks', async () => {
+    const s = simulate({ size: 1000 });
+    s.start(settle);
+    await expect(s.control.setSize(5000)).rejects.toMatchObject({ code: 'CC_ERR_OPTION_INVALID' });
+    await expect(s.control.add(25)).rejects.toMatchObject({ code: 'CC_ERR_OPTION_INVALID', message: expect.stringContaining('1025') });
+    expect(s.forks()).toHaveLength(1000);
+    expect(s.snapshot().context.size).toBe(1000);
+  });
+
   test('growing forks the missing workers at once', () => {
     const s = simulate({ size: 1 });
     s.start(100);
@@ -293,7 +302,9 @@ describe('danger', () => {
     // Each fork waits the current delay after the crash before it.
     const delays = forks.slice(1).map((at, i) => at - exits[i]!);
     expect(delays.slice(0, 9)).toEqual([500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
-    expect(s.of('danger').map((e) => [e.at, e.delay])).toEqual([[10, 500]]);
+    // Each backoff announces its delay, at the crash it follows.
+    expect(s.of('danger').slice(0, 9).map((e) => [e.at, e.delay])).toEqual(exits.slice(0, 9).map((at, i) => [at, delays[i]]));
+    expect(s.times('safe')).toEqual([]);
   });
 
   test.each([
@@ -311,7 +322,7 @@ describe('danger', () => {
     const s = simulate({ size: 1, maxRestarts: Infinity }, () => (crashing ? { exitAfter: 100 } : {}));
     s.start(0);
     s.advance(2000);
-    expect(s.times('danger')).toEqual([110]);
+    expect(s.of('danger').map((e) => [e.at, e.delay])).toEqual([[110, 500], [720, 1000], [1830, 2000]]);
     crashing = false;
     s.advance(60_000);
     const safe = s.times('safe');
@@ -345,6 +356,8 @@ describe('danger', () => {
     expect(s.snapshot().context.stopReason).toBe('giveup');
     expect(s.sim.alive()).toEqual([]);
     expect(s.of('stopped')).toMatchObject([{ reason: 'giveup' }]);
+    // Giving up in danger is not a return to health.
+    expect(s.times('safe')).toEqual([]);
   });
 
   test('the window slides: exits spread wider than restartWindow never give up', () => {

@@ -931,7 +931,7 @@ class Engine {
     if (from === 'danger.backoff') this.deferred.push(() => this.cancel('control', 'throttle'));
     if (from === 'danger.probing') this.deferred.push(() => this.cancel('control', 'minRestartAge'));
     if (from !== 'ok' && to === 'ok') this.emit('safe');
-    if (from === 'ok' && to !== 'ok') this.emit('danger');
+    if (to === 'danger.backoff') this.emit('danger');
     c.health = to;
     const throttle = c.throttle;
     if (to === 'danger.backoff') this.deferred.push(() => this.arm({ kind: 'throttle', owner: 'control' }, throttle));
@@ -939,8 +939,6 @@ class Engine {
   }
 
   private leaveRunning(): void {
-    const c = this.s.control;
-    if (c.health !== 'ok') this.emit('safe');
     this.deferred.push(() => {
       this.cancel('control', 'restartProbation');
       this.cancel('control', 'throttle');
@@ -1001,7 +999,10 @@ class Engine {
   private stopping(e: ControlEvent): void {
     switch (e.type) {
       case 'control.stop':
-        if (e.force) this.stopAll(true);
+        if (e.force) {
+          this.emit('stop');
+          this.stopAll(true);
+        }
         return;
       case 'control.shutdown':
       case 'control.terminate':

@@ -38,3 +38,19 @@ test('a late listener, or one that comes back, gets the state each worker is in 
   s.advance(100);
   expect(seen.slice(1)).toEqual(['#2 disconnecting -> exited', '#4 starting -> online.booting', '#4 online.booting -> online.ready']);
 });
+
+test('off() removes a listener added with once() before it fired, as EventEmitter does', () => {
+  const s = simulate({ size: 1 });
+  const seen: string[] = [];
+  const listener = (t: TransitionEvent) => seen.push(line(t));
+  s.control.once('transition', listener);
+  s.control.off('transition', listener);
+  s.start(100);
+  expect(seen).toEqual([]);
+  // off() with another function leaves a once() listener in place.
+  s.control.once('ready', () => seen.push('ready'));
+  s.control.off('ready', () => {});
+  void s.control.shutdown(1).catch(() => {});
+  s.advance(100);
+  expect(seen).toEqual(['ready']);
+});

@@ -14,9 +14,9 @@ const app = (name: string) => fileURLToPath(new URL(`../fixtures/apps/${name}`, 
 let control: Control | undefined;
 const pids = new Set<number>();
 
-async function supervise(options: ControlOptions & { app: string }, env: Record<string, string> = {}) {
+async function supervise({ app: name, ...options }: ControlOptions & { app: string }, env: Record<string, string> = {}) {
   const port = await freePort();
-  control = createControl({ ...options, exec: app(options.app), signals: false, env: { PORT: String(port), ...env } });
+  control = createControl({ ...options, exec: app(name), signals: false, env: { PORT: String(port), ...env } });
   control.on('fork', (e) => e.worker.pid !== null && pids.add(e.worker.pid));
   return { control, port };
 }
@@ -243,6 +243,95 @@ test('workers the app forks itself, before or after the control exists, are adop
   expect(after.workers).toHaveLength(2);
   expect(after.workers.every((w) => w.generation === 2 && w.state === 'online.ready')).toBe(true);
   expect(isAlive(early.process.pid!) || isAlive(late.process.pid!)).toBe(false);
+});
+
+test('a worker the app forked just before createControl() is adopted before start() counts, with one fork event', async () => {
+  const port = await freePort();
+  cluster.setupPrimary({ exec: app('http-plain.cjs') });
+  const early = cluster.fork({ PORT: String(port) });
+  pids.add(early.process.pid!);
+  control = createControl({ exec: app('http-plain.cjs'), size: 2, signals: false, env: { PORT: String(port) } });
+  const forks: number[] = [];
+  control.on('fork', (e) => {
+    forks.push(e.worker.id);
+    if (e.worker.pid !== null) pids.add(e.worker.pid);
+  });
+  await control.start();
+  const { workers } = await control.status();
+  // The early worker is one of the two: the control forked only the second.
+  expect(workers.map((w) => w.pid)).toContain(early.process.pid);
+  expect(forks).toHaveLength(1);
+  expect(new Set(forks).size).toBe(forks.length);
+});
+
+describe('a fork that throws', () => {
+  test('is an error event and a startup failure: the control backs off, gives up, and every call settles', async () => {
+    const port = await freePort();
+    control = createControl({
+      exec: app('http-plain.cjs'),
+      size: 2,
+      signals: false,
+      maxRestarts: 2,
+      throttleDelay: 50,
+      maxThrottleDelay: 100,
+      env: (slot) => {
+        if (slot === 1) throw new Error('no env for slot 1');
+        return { PORT: String(port) };
+      },
+    });
+    control.on('fork', (e) => e.worker.pid !== null && pids.add(e.worker.pid));
+    const errors: Array<{ code?: string; message: string }> = [];
+    control.on('error', (e) => errors.push(e.error as Error & { code?: string }));
+    const dangers: number[] = [];
+    control.on('danger', (e) => dangers.push(e.delay));
+    await expect(control.start()).rejects.toMatchObject({ code: 'CC_ERR_CONTROL_GAVE_UP' });
+    expect(errors.length).toBeGreaterThanOrEqual(3);
+    expect(errors[0]).toMatchObject({ code: 'CC_ERR_WORKER_FORK_FAILED' });
+    expect(errors[0]!.message).toContain('no env for slot 1');
+    expect(dangers).toEqual([50, 100]);
+    await control.stop();
+    expect(control.actor.getSnapshot().value).toBe('stopped');
+    await allGone([...pids], 5000, 'the workers of slot 0');
+  });
+});
+
+describe('close()', () => {
+  test('rejects the calls still waiting and every later call with CC_ERR_CONTROL_CLOSED; a second close() changes nothing', async () => {
+    const { control: first } = await supervise({ app: 'ready-message.cjs', size: 1, readyOn: 'message' });
+    // Never ready: start() is still waiting when the control is closed.
+    const started = first.start();
+    first.close();
+    await expect(started).rejects.toMatchObject({ code: 'CC_ERR_CONTROL_CLOSED' });
+    for (const call of [() => first.start(), () => first.stop(), () => first.setSize(2), () => first.restart(), () => first.shutdown()]) {
+      await expect(call()).rejects.toMatchObject({ code: 'CC_ERR_CONTROL_CLOSED' });
+    }
+    // status() still answers, with the last state.
+    expect((await first.status()).master.state).toBe('running');
+    first.close();
+    control = undefined;
+    // node:cluster is free for a second control, and a stale close() of the first does not free it again.
+    const { control: second } = await supervise({ app: 'http-plain.cjs', size: 1 });
+    first.close();
+    expect(() => createControl({ exec: app('http-plain.cjs'), signals: false })).toThrow(expect.objectContaining({ code: 'CC_ERR_CONTROL_EXISTS' }));
+    expect(second.actor.getSnapshot().status).toBe('active');
+  });
+
+  test('on a control whose workers still run, SIGKILLs them: none is left unsupervised', async () => {
+    const { control: running } = await supervise({ app: 'stubborn.cjs', size: 2 });
+    await running.start();
+    const live = (await running.status()).workers.map((w) => w.pid!);
+    expect(live).toHaveLength(2);
+    running.close();
+    control = undefined;
+    await allGone(live, 3000, 'the workers of the closed control');
+  });
+});
+
+test('an option of the wrong type is refused before node:cluster is claimed', () => {
+  expect(() => createControl({ exec: app('http-plain.cjs'), signals: false, inspect: 'yes' as never })).toThrow(
+    expect.objectContaining({ code: 'CC_ERR_OPTION_INVALID', details: expect.objectContaining({ option: 'inspect' }) }),
+  );
+  control = createControl({ exec: app('http-plain.cjs'), signals: false });
 });
 
 test("readyOn 'message': a worker is ready when it calls ready() from clusterchart/worker, not when it listens", async () => {

@@ -13,7 +13,8 @@
  * - a drained worker that ends early (process.exit once its loop is empty) keeps its exit
  *   code, runs the app's exit listeners and lets a beforeExit listener finish its work;
  * - no orphans: a worker whose primary dies takes its child process along, and so does
- *   SIGTERM (blocked workers are the control's warden's: warden.test.ts).
+ *   the control's SIGTERM (blocked workers are the control's warden's: warden.test.ts);
+ * - a SIGTERM or SIGINT the control did not announce (the process group's) drains instead.
  */
 import { type ChildProcess, fork, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -400,15 +401,27 @@ describe('no orphans', () => {
     await allGone([pid, child], 2000, 'the orphaned worker and its child');
   });
 
-  it('on SIGTERM kills the children and dies by SIGTERM', async () => {
+  it("on the control's SIGTERM (announced) kills the children and dies by SIGTERM", async () => {
     const primary = await Primary.start();
     const { id } = await primary.fork('child-app.cjs');
     const child = (await primary.appMessage(id, 'child')).pid as number;
     started.add(child);
 
-    primary.command({ cmd: 'kill', id, signal: 'SIGTERM' });
+    primary.command({ cmd: 'terminate', id });
     expect(await primary.exitOf(id)).toMatchObject({ code: null, signal: 'SIGTERM' });
     await allGone([child], 2000, 'the child of the terminated worker');
+  });
+
+  it.each(['SIGTERM', 'SIGINT'])('on a %s its control did not send (the process group\'s, or kill PID), drains and leaves: exit 0, children killed', async (signal) => {
+    const primary = await Primary.start();
+    const { id } = await primary.fork('child-app.cjs');
+    const child = (await primary.appMessage(id, 'child')).pid as number;
+    started.add(child);
+
+    primary.command({ cmd: 'kill', id, signal });
+    // It leaves with node:cluster's worker-side disconnect, so the primary knows it was meant.
+    expect(await primary.exitOf(id)).toMatchObject({ code: 0, signal: null, exitedAfterDisconnect: true });
+    await allGone([child], 2000, 'the child of the worker');
   });
 
   it("leaves SIGTERM to an app that handles it, and still kills the children on exit", async () => {
