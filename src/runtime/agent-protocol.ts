@@ -1,7 +1,11 @@
 /**
  * The messages the control and the worker agent (`clusterchart/worker`) exchange over the
- * cluster IPC channel. Every message carries `clusterchart: <kind>` so the agent's traffic
- * never collides with the app's own messages.
+ * cluster IPC channel. Two kinds:
+ * - the ones the app may hear too (`ready`, `shutdown`) carry `clusterchart: <kind>`, so they
+ *   never collide with the app's own messages;
+ * - the agent's own traffic (stats, the terminate notice) travels as Node internal messages
+ *   (`cmd: 'NODE_…'`): they reach `internalMessage` listeners only, never the `message`
+ *   listeners of the app in the worker or of `cluster` in the primary.
  */
 
 /** Worker → control: the app is ready to serve (`readyOn: 'message'`). */
@@ -9,15 +13,15 @@ export interface ReadyMessage {
   clusterchart: 'ready';
 }
 
-/** Control → worker: report open connections and memory; answer with the same nonce. */
+/** Control → worker (internal): report open connections and memory; answer with the same nonce. */
 export interface StatsRequest {
-  clusterchart: 'stats?';
+  cmd: 'NODE_CLUSTERCHART_STATS?';
   nonce: number;
 }
 
-/** Worker → control: the answer to a StatsRequest. */
+/** Worker → control (internal): the answer to a StatsRequest. */
 export interface StatsReply {
-  clusterchart: 'stats';
+  cmd: 'NODE_CLUSTERCHART_STATS';
   nonce: number;
   /** Sum of `getConnections()` over every net/http server of the worker. */
   connections: number;
@@ -33,7 +37,8 @@ export interface ShutdownMessage {
   clusterchart: 'shutdown';
 }
 
-export type AgentMessage = ReadyMessage | StatsRequest | StatsReply | ShutdownMessage;
+/** The messages the app may hear too. */
+export type AgentMessage = ReadyMessage | ShutdownMessage;
 
 /**
  * Control → worker, just before the control's own SIGTERM (terminate, a startup timeout): the
@@ -46,7 +51,7 @@ export type AgentMessage = ReadyMessage | StatsRequest | StatsReply | ShutdownMe
 export const TERMINATE_NOTICE = { cmd: 'NODE_CLUSTERCHART_TERMINATE' } as const;
 
 export function isTerminateNotice(message: unknown): boolean {
-  return typeof message === 'object' && message !== null && (message as { cmd?: unknown }).cmd === TERMINATE_NOTICE.cmd;
+  return cmdOf(message) === TERMINATE_NOTICE.cmd;
 }
 
 /** True when `message` is one of clusterchart's own messages. */
@@ -54,10 +59,20 @@ export function isAgentMessage(message: unknown): message is AgentMessage {
   return typeof message === 'object' && message !== null && typeof (message as { clusterchart?: unknown }).clusterchart === 'string';
 }
 
+const cmdOf = (message: unknown): unknown => (typeof message === 'object' && message !== null ? (message as { cmd?: unknown }).cmd : undefined);
+
+export function isStatsRequest(message: unknown): message is StatsRequest {
+  return cmdOf(message) === 'NODE_CLUSTERCHART_STATS?' && typeof (message as StatsRequest).nonce === 'number';
+}
+
+export function isStatsReply(message: unknown): message is StatsReply {
+  return cmdOf(message) === 'NODE_CLUSTERCHART_STATS';
+}
+
 /**
  * node:cluster's own request to a worker to disconnect (`worker.disconnect()` in the
  * primary), which a worker's `process` emits as `internalMessage`.
  */
 export function isClusterDisconnect(message: unknown): boolean {
-  return typeof message === 'object' && message !== null && (message as { cmd?: unknown }).cmd === 'NODE_CLUSTER' && (message as { act?: unknown }).act === 'disconnect';
+  return cmdOf(message) === 'NODE_CLUSTER' && (message as { act?: unknown }).act === 'disconnect';
 }

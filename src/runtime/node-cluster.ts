@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createError, warningCodes } from '../errors.js';
-import { type ShutdownMessage, type StatsReply, TERMINATE_NOTICE, isAgentMessage } from './agent-protocol.js';
+import { type ShutdownMessage, type StatsReply, type StatsRequest, TERMINATE_NOTICE, isAgentMessage, isStatsReply } from './agent-protocol.js';
 import type { ClusterFact, ClusterPort, WorkerStats } from './cluster-port.js';
 import type { ControlOptions } from './create-control.js';
 import { killTree } from './process-tree.js';
@@ -114,7 +114,6 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       withId(worker, (id) => {
         if (!isAgentMessage(message)) return report({ type: 'cluster.message', id, message });
         if (message.clusterchart === 'ready') report({ type: 'worker.ready', id });
-        else if (message.clusterchart === 'stats') settleStats(message);
       }),
   };
   /**
@@ -124,6 +123,14 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
   const onChannelError = (error: Error) => {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'EPIPE' && code !== 'ECONNRESET' && code !== 'ERR_IPC_CHANNEL_CLOSED') onError(error);
+  };
+  /** The agent's stats replies are internal messages (agent-protocol.ts): node:cluster does not relay them. */
+  const onInternalMessage = (message: unknown) => {
+    if (isStatsReply(message)) settleStats(message);
+  };
+  const watch = (worker: Worker) => {
+    worker.on('error', onChannelError);
+    worker.process.on('internalMessage', onInternalMessage);
   };
   const withId = (worker: Worker, fn: (id: number) => void) => {
     const id = idOf(worker);
@@ -160,14 +167,14 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       }
       workers.set(id, worker);
       ids.set(worker.id, id);
-      worker.on('error', onChannelError);
+      watch(worker);
     },
     adopt(handle, id) {
       const worker = cluster.workers?.[handle];
       if (worker === undefined) return;
       workers.set(id, worker);
       ids.set(handle, id);
-      worker.on('error', onChannelError);
+      watch(worker);
       // Catch the new actor up with what already happened to a worker adopted late: its
       // facts before this moment found no id and were dropped.
       if (worker.isDead()) {
@@ -214,7 +221,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
           resolve(stats);
         };
         pendingStats.set(n, settle);
-        worker.send({ clusterchart: 'stats?', nonce: n }, () => {});
+        worker.send({ cmd: 'NODE_CLUSTERCHART_STATS?', nonce: n } satisfies StatsRequest as never, () => {});
       });
     },
     subscribe(listener) {

@@ -4,7 +4,7 @@
  * `import { ready } from 'clusterchart/worker'`. It
  *
  * - tells the control when the app is ready (`ready()`, for `readyOn: 'message'`);
- * - answers `stats?` with the open connections of every server and the rss;
+ * - answers the control's stats request with the open connections of every server and the rss;
  * - drains on `shutdown` without resetting a single request, keep-alive ones included;
  * - drains, instead of dying, on a SIGINT or SIGTERM sent to the whole process group (Ctrl-C
  *   in a terminal, systemd's control-group stop): the control got it too and stops every
@@ -21,7 +21,16 @@ import { ChildProcess } from 'node:child_process';
 import cluster from 'node:cluster';
 import type { Server as HttpServer, ServerResponse } from 'node:http';
 import net from 'node:net';
-import { type AgentMessage, type ShutdownMessage, isAgentMessage, isClusterDisconnect, isTerminateNotice } from './agent-protocol.js';
+import {
+  type AgentMessage,
+  type ShutdownMessage,
+  type StatsReply,
+  type StatsRequest,
+  isAgentMessage,
+  isClusterDisconnect,
+  isStatsRequest,
+  isTerminateNotice,
+} from './agent-protocol.js';
 import { descendantsOf } from './process-tree.js';
 
 export type { AgentMessage, ReadyMessage, ShutdownMessage, StatsReply, StatsRequest } from './agent-protocol.js';
@@ -106,12 +115,6 @@ function createWorkerAgent(): WorkerAgent {
 
   // Messages from the control, by kind; other kinds (and the app's messages) are ignored.
   const handlers: MessageHandlers = {
-    'stats?': (request) => {
-      if (typeof request.nonce !== 'number') return;
-      void servers.connections().then((connections) =>
-        send({ clusterchart: 'stats', nonce: request.nonce, connections, memory: process.memoryUsage.rss() }),
-      );
-    },
     shutdown: () => {
       servers.drain();
       exitWhenDone();
@@ -125,11 +128,18 @@ function createWorkerAgent(): WorkerAgent {
   };
 
   // The control's `worker.disconnect()` arrives as node:cluster's own message, whose handler
-  // closes every server at once. Heard first (prepended), it becomes the shutdown message the
-  // control sends a worker without the agent: the agent (its `message` listener) starts the
-  // drain, and the app hears it too. The control saves a second message per worker.
+  // closes every server and, once they are closed, the channel. Heard first (prepended), the
+  // agent readies the drain (keep-alive off, idle connections get their grace) but leaves the
+  // closing to node:cluster, which then waits for the servers' connections: the channel stays
+  // open while they drain, so the control can still announce a SIGTERM (see onStopSignal) and
+  // ask for stats. After that handler, it becomes the shutdown message the control sends a
+  // worker without the agent: the app hears it too. The control saves a second message.
   const onClusterMessage = (message: unknown) => {
-    if (isClusterDisconnect(message)) process.emit('message', { clusterchart: 'shutdown' } satisfies ShutdownMessage, undefined);
+    if (isClusterDisconnect(message)) {
+      servers.drain({ close: false });
+      process.nextTick(() => process.emit('message', { clusterchart: 'shutdown' } satisfies ShutdownMessage, undefined));
+    }
+    else if (isStatsRequest(message)) answerStats(message);
     // The control's SIGTERM follows: meant for this worker alone, so end now.
     else if (isTerminateNotice(message) && !appOwnsSignal('SIGTERM')) endBy('SIGTERM');
   };
@@ -148,21 +158,37 @@ function createWorkerAgent(): WorkerAgent {
 
   /**
    * SIGTERM or SIGINT. An app with its own handler decides how to stop (the exit hook still
-   * runs). While the control is connected and has not asked this worker to go, the control
-   * did not send it: its SIGTERM is announced (agent-protocol.ts), and it sends no SIGINT. The
-   * signal went to the whole process group (Ctrl-C, systemd's control-group stop), the
-   * control got it as well and stops every worker gracefully: dying now would drop the
-   * requests in flight, so the worker drains and leaves once drained. Otherwise (the
-   * control's escalation after a drain, or no control any more) it ends as Node would.
+   * runs). While the channel to the control is open, the control did not send it: it
+   * announces its SIGTERMs (agent-protocol.ts), and sends no SIGINT. The signal went to the
+   * whole process group (Ctrl-C, systemd's control-group stop), and the control, which got it
+   * as well, stops every worker gracefully; its disconnect may even be here first. Dying now
+   * would drop the requests in flight: the worker drains, and leaves once drained unless the
+   * control asked first. With the channel closed (after a drain, or with no control any
+   * more), it ends as Node would.
    */
   const onStopSignal = (signal: 'SIGTERM' | 'SIGINT') => {
     if (appOwnsSignal(signal)) return;
-    if (process.connected && !servers.draining()) {
+    if (!process.connected) return endBy(signal);
+    if (!servers.draining()) {
       leavingOnSignal = true;
-      servers.drain();
-      return exitWhenDone();
+      cluster.worker?.on('error', ignoreSecondDisconnect);
     }
-    endBy(signal);
+    servers.drain();
+    exitWhenDone();
+  };
+  const answerStats = ({ nonce }: StatsRequest) => {
+    void servers.connections().then((connections) =>
+      send({ cmd: 'NODE_CLUSTERCHART_STATS', nonce, connections, memory: process.memoryUsage.rss() }),
+    );
+  };
+  /**
+   * When the control got the same signal, its disconnect may be on the wire when the worker
+   * leaves on its own: node:cluster then disconnects a second time and reports
+   * ERR_IPC_DISCONNECTED as an `error` of the worker, which would crash a worker that has
+   * nothing left to do. That one error is expected; any other is thrown as it would have been.
+   */
+  const ignoreSecondDisconnect = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ERR_IPC_DISCONNECTED') throw error;
   };
   const onSigterm = () => onStopSignal('SIGTERM');
   const onSigint = () => onStopSignal('SIGINT');
@@ -195,7 +221,7 @@ type MessageHandlers = {
 };
 
 /** A no-op when the channel is closed; the callback keeps a failed send from becoming an 'error'. */
-function send(message: AgentMessage): void {
+function send(message: AgentMessage | StatsReply): void {
   if (!process.connected || process.send === undefined) return;
   process.send(message, undefined, undefined, () => {});
 }
@@ -251,10 +277,11 @@ function wrapListen(onListen: (server: net.Server) => void): void {
 interface ServerRegistry {
   add(server: net.Server): void;
   /**
-   * Stops every server from accepting and closes its connections as they become idle; from
-   * then on, a server that starts listening is closed at once.
+   * Stops every server from accepting (`close: false` leaves that to node:cluster's
+   * disconnect) and closes its connections as they become idle; from then on, a server that
+   * starts listening is closed at once.
    */
-  drain(): void;
+  drain(options?: { close?: boolean }): void;
   draining(): boolean;
   /** Sum of `getConnections()` over the servers. */
   connections(): Promise<number>;
@@ -265,17 +292,17 @@ interface ServerRegistry {
 /** The servers of the process, from `listen` until their `close` (all connections gone). */
 function createServerRegistry(onEmpty: () => void): ServerRegistry {
   const servers = new Set<net.Server>();
-  const drainers = new WeakMap<net.Server, () => void>();
+  const drainers = new WeakMap<net.Server, (close: boolean) => void>();
   let draining = false;
 
   const watch = (server: net.Server) => {
-    const drain = isHttpServer(server) ? watchHttpServer(server) : () => server.close();
+    const drain = isHttpServer(server) ? watchHttpServer(server) : (close: boolean) => close && server.close();
     drainers.set(server, drain);
     // A listen still pending when draining began (a cluster worker asks the primary for
     // the handle) completes later: that server, too, must not accept.
     server.on('listening', () => {
       servers.add(server);
-      if (draining) drain();
+      if (draining) drain(true);
     });
     server.on('close', () => {
       servers.delete(server);
@@ -288,10 +315,10 @@ function createServerRegistry(onEmpty: () => void): ServerRegistry {
       if (!drainers.has(server)) watch(server);
       servers.add(server);
     },
-    drain() {
+    drain({ close = true } = {}) {
       draining = true;
       // close() also settles a server whose listen failed: it emits 'close' at once.
-      for (const server of servers) drainers.get(server)?.();
+      for (const server of servers) drainers.get(server)?.(close);
     },
     draining: () => draining,
     async connections() {
@@ -324,7 +351,7 @@ interface ConnectionState {
  * keep-alive client may be sending its next request right now, and closing under it is
  * exactly the reset this avoids. That request is answered, with `Connection: close`.
  */
-function watchHttpServer(server: HttpServer): () => void {
+function watchHttpServer(server: HttpServer): (close: boolean) => void {
   const connections = new Map<net.Socket, ConnectionState>();
   let draining = false;
 
@@ -372,7 +399,7 @@ function watchHttpServer(server: HttpServer): () => void {
     });
   });
 
-  return () => {
+  return (close) => {
     if (!draining) {
       draining = true;
       // http's close() (ours below, and cluster's on worker.disconnect()) destroys idle
@@ -385,7 +412,7 @@ function watchHttpServer(server: HttpServer): () => void {
       }
     }
     // Every time: drain() runs again for a server that (re)starts listening while draining.
-    server.close();
+    if (close) server.close();
   };
 }
 

@@ -205,6 +205,24 @@ test('connections per worker are counted while requests are held open', async ()
   expect(after).toBe(0);
 });
 
+test('a worker draining past shutdownTimeout ends by the control\'s SIGTERM, which the agent hears over the channel still open', async () => {
+  const { control, port } = await supervise({ app: 'hold-requests.cjs', size: 1, agent: true, shutdownTimeout: 300, terminateTimeout: 20_000 });
+  await control.start();
+  const held = get(port).catch(() => 'dropped');
+  let connections = 0;
+  for (let i = 0; i < 50 && connections !== 1; i++) connections = (await control.status()).workers[0]!.connections ?? 0;
+  expect(connections).toBe(1);
+  const exited = new Promise<unknown>((resolve) => control.once('exit', (e) => resolve(e.exit)));
+  const shut = control.shutdown(1);
+  // While it drains, the channel is open: its agent still answers the stats.
+  const draining = (await control.status()).workers[0]!;
+  expect(draining).toMatchObject({ state: 'disconnecting', connections: 1 });
+  await shut;
+  // By the SIGTERM after 300 ms, not by the SIGKILL 20 s later: the test would time out.
+  expect(await exited).toMatchObject({ signal: 'SIGTERM', expected: true });
+  expect(await held).toBe('dropped');
+});
+
 test('status answers within 100 ms when workers have no agent', async () => {
   const { control } = await supervise({ app: 'http-plain.cjs', size: 2 });
   await control.start();

@@ -220,9 +220,9 @@ describe('stats', () => {
       for (let i = 0; i < held; i++) {
         await primary.waitFor((event) => event.id === id && event.message?.url === `/${i}`, `request /${i} to arrive`);
       }
-      primary.command({ cmd: 'send', id, message: { clusterchart: 'stats?', nonce: 42 } });
-      const reply = await primary.waitFor((event) => event.message?.clusterchart === 'stats' && event.message.nonce === 42, 'the stats reply');
-      expect(reply.message).toMatchObject({ clusterchart: 'stats', nonce: 42, connections: held });
+      primary.command({ cmd: 'send', id, message: { cmd: 'NODE_CLUSTERCHART_STATS?', nonce: 42 } });
+      const reply = await primary.waitFor((event) => event.ev === 'internal' && event.message?.nonce === 42, 'the stats reply');
+      expect(reply.message).toMatchObject({ cmd: 'NODE_CLUSTERCHART_STATS', nonce: 42, connections: held });
       expect(reply.message!.memory).toBeGreaterThan(1_000_000);
     } finally {
       for (const client of clients) client.destroy();
@@ -234,10 +234,24 @@ describe('stats', () => {
     const { id } = await primary.fork('idle-app.cjs');
     await primary.appMessage(id, 'started');
 
-    primary.command({ cmd: 'send', id, message: { clusterchart: 'stats?' } });
-    primary.command({ cmd: 'send', id, message: { clusterchart: 'stats?', nonce: 7 } });
-    const reply = await primary.waitFor((event) => event.message?.clusterchart === 'stats', 'the stats reply');
+    primary.command({ cmd: 'send', id, message: { cmd: 'NODE_CLUSTERCHART_STATS?' } });
+    primary.command({ cmd: 'send', id, message: { cmd: 'NODE_CLUSTERCHART_STATS?', nonce: 7 } });
+    const reply = await primary.waitFor((event) => event.ev === 'internal', 'the stats reply');
     expect(reply.message).toMatchObject({ nonce: 7, connections: 0 });
+  });
+
+  it('is never heard by the app: requests and replies are Node internal messages', async () => {
+    const primary = await Primary.start();
+    const { id } = await primary.fork('echo-app.cjs');
+    await primary.appMessage(id, 'started');
+
+    primary.command({ cmd: 'send', id, message: { cmd: 'NODE_CLUSTERCHART_STATS?', nonce: 9 } });
+    await primary.waitFor((event) => event.ev === 'internal' && event.message?.nonce === 9, 'the stats reply');
+    // The app echoes every message it hears: the marker comes back, the stats request does not.
+    primary.command({ cmd: 'send', id, message: { marker: 1 } });
+    const echoOf = (event: PrimaryEvent) => (event.ev === 'message' ? (event.message?.echo as Record<string, unknown> | undefined) : undefined);
+    await primary.waitFor((event) => echoOf(event)?.marker === 1, 'the echo of the marker');
+    expect(primary.events.map(echoOf).filter((echo) => echo !== undefined)).toEqual([{ marker: 1 }]);
   });
 });
 
