@@ -237,7 +237,13 @@ export function createCli(io: CliIo): Cli {
     if (!invocation.quiet) control.on('transition', show);
     for (const type of ['startRestart', 'restart', 'danger', 'safe', 'giveup', 'stop', 'exit', 'error'] as const) control.on(type, show);
 
-    const stopped = new Promise<ControlEventMap['stopped']>((resolve) => control.once('stopped', resolve));
+    // Said as it happens: after a give-up, the signal binding exits 1 as soon as the stop is done.
+    const stopped = new Promise<ControlEventMap['stopped']>((resolve) =>
+      control.once('stopped', (end) => {
+        out.line(`clusterchart: stopped${end.reason === 'giveup' ? ' after giving up' : ''}`);
+        resolve(end);
+      }),
+    );
     const size = config.settings.size;
     out.line(
       `clusterchart ${version}: supervising ${invocation.script} with ${size ?? 'the running'} worker${size === 1 ? '' : 's'}` +
@@ -249,7 +255,6 @@ export function createCli(io: CliIo): Cli {
       () => {},
     );
     const end = await stopped;
-    out.line(`clusterchart: stopped${end.reason === 'giveup' ? ' after giving up' : ''}`);
     await closeAll();
     control.close();
     return end.reason === 'giveup' ? exitStatus.failed : exitStatus.ok;

@@ -226,6 +226,8 @@ describe('stopping', () => {
     const exit = await run.exited();
     expect(exit.code).toBe(1);
     expect(run.lines.some((l) => /^control: giving up: 3 unexpected exits/.test(l))).toBe(true);
+    expect(run.lines).toContain('clusterchart: stopped after giving up');
+    expect(run.lines.some((l) => /safe/.test(l))).toBe(false);
     expect(existsSync(sock)).toBe(false);
     noStack(exit.stderr);
   });
