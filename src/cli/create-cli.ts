@@ -19,6 +19,10 @@ import { formatDuration, formatEvent, formatIds, formatProgress, formatRestart, 
 import { renderHelp } from './help.js';
 import { type Invocation, parseArgv } from './parse-argv.js';
 
+/** How long a command that does not wait for workers waits for the control's answer. */
+const REPLY_TIMEOUT_MS = 10_000;
+const answerWithin = (wait: boolean) => (wait ? {} : { timeout: REPLY_TIMEOUT_MS });
+
 export const version: string = packageJson.version;
 
 export interface CliIo {
@@ -64,35 +68,38 @@ export function createCli(io: CliIo): Cli {
     diagram: (inv) => diagramCommand(inv),
   };
 
-  /** What each command that talks to a running control does, in a lookup table. */
+  /**
+   * What each command that talks to a running control does, in a lookup table. A command that
+   * does not wait for workers gets its answer within REPLY_TIMEOUT_MS or fails (exit 3).
+   */
   const remoteHandlers: { [C in RemoteInvocation['command']]: (client: ControlClient, inv: RemoteOf<C>) => Promise<number> } = {
     async status(client, inv) {
-      const status = await client.request('status');
+      const status = await client.request('status', {}, { timeout: REPLY_TIMEOUT_MS });
       if (inv.json) out.json(status);
       else out.line(formatStatus(status, Date.now()));
       return exitStatus.ok;
     },
     async restart(client, inv) {
       const onProgress = (progress: { replaced: number; total: number }) => (inv.json ? out.json({ progress }) : out.line(formatProgress(progress)));
-      const result = await client.request('restart', { wait: inv.wait }, { onProgress });
+      const result = await client.request('restart', { wait: inv.wait }, { onProgress, ...answerWithin(inv.wait) });
       if (inv.json) out.json(result);
       else out.line(formatRestart(result));
       return exitStatus.ok;
     },
     async 'set-size'(client, inv) {
-      const result = await client.request('set-size', { size: inv.size, wait: inv.wait });
+      const result = await client.request('set-size', { size: inv.size, wait: inv.wait }, answerWithin(inv.wait));
       if (inv.json) out.json(result);
       else out.line(formatSize(result));
       return exitStatus.ok;
     },
     async add(client, inv) {
-      const result = await client.request('add', { n: inv.n, wait: inv.wait });
+      const result = await client.request('add', { n: inv.n, wait: inv.wait }, answerWithin(inv.wait));
       if (inv.json) out.json(result);
       else out.line(formatSize(result));
       return exitStatus.ok;
     },
     async remove(client, inv) {
-      const result = await client.request('remove', { n: inv.n, wait: inv.wait });
+      const result = await client.request('remove', { n: inv.n, wait: inv.wait }, answerWithin(inv.wait));
       if (inv.json) out.json(result);
       else out.line(formatSize(result));
       return exitStatus.ok;
@@ -123,7 +130,7 @@ export function createCli(io: CliIo): Cli {
         const text = formatEvent(event);
         if (text !== null) out.line(text);
       };
-      await client.request('events', {}, { onEvent });
+      await client.request('events', {}, { onEvent, timeout: REPLY_TIMEOUT_MS });
       out.err(`clusterchart: following ${client.path} (Ctrl-C to end)`);
       await client.closed;
       // The control went away: normal after it stopped, otherwise it is no longer reachable.

@@ -21,6 +21,7 @@ const byCode: Partial<Record<ErrorCode, ExitStatus>> = {
   CC_ERR_SERVER_PATH_TOO_LONG: exitStatus.usage,
   CC_ERR_CLI_UNREACHABLE: exitStatus.unreachable,
   CC_ERR_CLI_CONNECTION_LOST: exitStatus.unreachable,
+  CC_ERR_CLI_NO_REPLY: exitStatus.unreachable,
 };
 
 export function exitStatusOf(error: unknown): ExitStatus {
@@ -33,5 +34,5 @@ export const exitStatuses: ReadonlyArray<{ status: ExitStatus; meaning: string; 
   { status: exitStatus.ok, meaning: 'ok', codes: '' },
   { status: exitStatus.failed, meaning: 'failed', codes: 'e.g. an unknown worker id, a control that gave up, a socket already in use' },
   { status: exitStatus.usage, meaning: 'usage error', codes: 'unknown command or option, invalid value or configuration, missing script' },
-  { status: exitStatus.unreachable, meaning: 'no control reachable', codes: 'nothing listens on the control socket, or it went away mid-command' },
+  { status: exitStatus.unreachable, meaning: 'no control reachable', codes: 'nothing listens on the control socket, it went away mid-command, or it did not answer in time' },
 ];

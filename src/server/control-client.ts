@@ -2,7 +2,8 @@
  * `createControlClient()`: talks to a control server over its socket, one request at a time
  * or several at once on one connection. Errors the server answers with keep their `code`;
  * a socket no control listens on is `CC_ERR_CLI_UNREACHABLE`, a connection that drops
- * before the answer `CC_ERR_CLI_CONNECTION_LOST`.
+ * before the answer `CC_ERR_CLI_CONNECTION_LOST`, a request given a `timeout` that sees no
+ * reply in time `CC_ERR_CLI_NO_REPLY` (a control whose event loop is stuck).
  */
 import { type Socket, connect } from 'node:net';
 import { ClusterchartError, type ErrorCode, createError, errorCodes } from '../errors.js';
@@ -12,6 +13,8 @@ import type { CommandArgs, CommandName, CommandResults, RestartProgress, WireErr
 export interface RequestHandlers {
   onProgress?: (progress: RestartProgress) => void;
   onEvent?: (event: WireEvent) => void;
+  /** ms until a first reply (result, progress or event); none: wait as long as it takes. */
+  timeout?: number;
 }
 
 export interface ControlClient {
@@ -108,12 +111,32 @@ function clientOver(socket: Socket, path: string): ControlClient {
       return new Promise((resolve, reject) => {
         if (gone) return reject(createError('CC_ERR_CLI_CONNECTION_LOST', { path, what: cmd }));
         const id = nextId++;
-        waiting.set(id, { cmd, handlers, resolve: resolve as (result: never) => void, reject });
+        const timer =
+          handlers.timeout === undefined
+            ? undefined
+            : setTimeout(() => {
+                waiting.get(id)?.reject(createError('CC_ERR_CLI_NO_REPLY', { path, what: cmd, ms: handlers.timeout }));
+                waiting.delete(id);
+              }, handlers.timeout);
+        const heard = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => {
+          clearTimeout(timer);
+          fn(...args);
+        };
+        waiting.set(id, {
+          cmd,
+          handlers: {
+            ...(handlers.onProgress === undefined ? {} : { onProgress: heard(handlers.onProgress) }),
+            ...(handlers.onEvent === undefined ? {} : { onEvent: heard(handlers.onEvent) }),
+          },
+          resolve: heard(resolve as (result: never) => void),
+          reject: heard(reject),
+        });
         socket.write(`${JSON.stringify({ id, cmd, args: args ?? {} })}\n`);
       });
     },
     close() {
-      socket.end();
+      // Flushed, then closed: a peer that never ends its side must not keep the caller alive.
+      socket.end(() => socket.destroy());
     },
   };
 }

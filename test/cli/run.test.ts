@@ -393,6 +393,23 @@ describe('exit status', () => {
     expect(second.stdout).not.toMatch(/-> starting/);
   });
 
+  it('a control that accepts the connection but never answers ends status with exit 3 after 10 s, not a hang', async () => {
+    const { dir } = temp();
+    const path = join(dir, 'mute.sock');
+    const mute = createServer(() => {}).listen(path);
+    await new Promise((resolve) => mute.once('listening', resolve));
+    try {
+      const started = Date.now();
+      const result = await cli(['status', '--control', path], { timeout: 20_000 });
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain('did not answer status within 10000 ms');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(10_000);
+      noStack(result.stderr);
+    } finally {
+      mute.close();
+    }
+  }, 30_000);
+
   it('--json errors also go to stdout as an object', async () => {
     const { dir } = temp();
     const result = await cli(['status', '--json', '--control', join(dir, 'x.sock')]);
