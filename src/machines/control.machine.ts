@@ -325,6 +325,9 @@ export const controlMachine = setup({
       for (const ref of targets) enqueue.sendTo(ref, { type: event.type });
     }),
 
+    /** A forced stop on top of a graceful one is announced too (a second SIGINT). */
+    announceForcedStop: emit(({ context }) => ({ type: 'stop', force: true, reason: context.stopReason ?? 'stop' }) as const),
+
     /** Ask every worker to shut down (or terminate, on a forced stop). */
     stopAll: enqueueActions(({ context, event, enqueue }) => {
       const command = event.type === 'control.stop' && event.force === true ? 'control.terminate' : 'control.shutdown';
@@ -585,7 +588,7 @@ export const controlMachine = setup({
         // A forced stop on top of a graceful one is announced too (a second SIGINT).
         'control.stop': {
           guard: ({ event }) => event.force === true,
-          actions: [emit(({ context }) => ({ type: 'stop', force: true, reason: context.stopReason ?? 'stop' }) as const), 'stopAll'],
+          actions: ['announceForcedStop', 'stopAll'],
         },
         'control.shutdown': { actions: 'commandWorkers' },
         'control.terminate': { actions: 'commandWorkers' },

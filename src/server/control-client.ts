@@ -5,10 +5,12 @@
  * before the answer `CC_ERR_CLI_CONNECTION_LOST`, a request given a `timeout` that sees no
  * reply in time `CC_ERR_CLI_NO_REPLY` (a control whose event loop is stuck).
  */
+import { existsSync, lstatSync } from 'node:fs';
 import { type Socket, connect } from 'node:net';
+import { dirname } from 'node:path';
 import { ClusterchartError, type ErrorCode, createError, errorCodes } from '../errors.js';
 import { createLineSplitter } from './line-splitter.js';
-import type { CommandArgs, CommandName, CommandResults, RestartProgress, WireError, WireEvent } from './protocol.js';
+import { type CommandArgs, type CommandName, type CommandResults, type RestartProgress, type WireError, type WireEvent, maxPathBytes } from './protocol.js';
 
 export interface RequestHandlers {
   onProgress?: (progress: RestartProgress) => void;
@@ -38,10 +40,12 @@ const maxReplyBytes = 64 * 1024 * 1024;
 
 export function createControlClient(options: { path: string }): Promise<ControlClient> {
   const { path } = options;
+  const length = Buffer.byteLength(path);
+  if (length > maxPathBytes) return Promise.reject(createError('CC_ERR_SERVER_PATH_TOO_LONG', { path, length, max: maxPathBytes }));
   return new Promise((resolve, reject) => {
     const socket = connect({ path });
     socket.once('error', (error: NodeJS.ErrnoException) =>
-      reject(createError('CC_ERR_CLI_UNREACHABLE', { path, reason: error.code ?? error.message }, error)),
+      reject(createError('CC_ERR_CLI_UNREACHABLE', { path, reason: unreachableReason(path, error) }, error)),
     );
     socket.once('connect', () => {
       socket.removeAllListeners('error');
@@ -139,6 +143,21 @@ function clientOver(socket: Socket, path: string): ControlClient {
       socket.end(() => socket.destroy());
     },
   };
+}
+
+/** The system's code, said plainly where it would mislead (ECONNREFUSED on a file that is not a socket). */
+function unreachableReason(path: string, error: NodeJS.ErrnoException): string {
+  const stats = (() => {
+    try {
+      return lstatSync(path);
+    } catch {
+      return null;
+    }
+  })();
+  if (stats === null) return existsSync(dirname(path)) ? 'ENOENT: nothing at that path' : `ENOENT: the folder ${dirname(path)} does not exist`;
+  if (!stats.isSocket()) return `not a socket but a ${stats.isDirectory() ? 'directory' : 'file'}`;
+  if (error.code === 'ECONNREFUSED') return 'ECONNREFUSED: a socket file no control listens on any more';
+  return error.code ?? error.message;
 }
 
 /** The server's error, with its code and message as they were sent. */

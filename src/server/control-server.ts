@@ -5,7 +5,8 @@
  * client sends, the server answers it with a coded error and goes on serving the control
  * and its other clients.
  */
-import { lstatSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { lstat, unlink } from 'node:fs/promises';
 import { type Server, type Socket, connect, createServer } from 'node:net';
 import { createError } from '../errors.js';
@@ -18,6 +19,7 @@ import {
   type RequestId,
   encodeReply,
   maxLineBytes as defaultMaxLineBytes,
+  maxPathBytes,
   parseArgs,
   parseRequest,
   toWireError,
@@ -46,8 +48,6 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
-/** UNIX socket paths are limited by `sun_path` (108 bytes on Linux, 104 elsewhere, NUL included). */
-const maxPathBytes = process.platform === 'linux' ? 107 : 103;
 
 interface Pending {
   id: RequestId;
@@ -205,7 +205,7 @@ function listen(server: Server, path: string): Promise<void> {
       reject(
         error.code === 'EADDRINUSE'
           ? createError('CC_ERR_SERVER_IN_USE', { path }, error)
-          : createError('CC_ERR_SERVER_LISTEN', { path, reason: error.code ?? error.message }, error),
+          : createError('CC_ERR_SERVER_LISTEN', { path, reason: existsSync(dirname(path)) ? (error.code ?? error.message) : `the folder ${dirname(path)} does not exist` }, error),
       );
     };
     const onListening = () => {

@@ -13,6 +13,9 @@
  */
 import type * as Zod from 'zod';
 import { type ErrorCode, createError } from '../errors.js';
+
+/** UNIX socket paths are limited by `sun_path` (108 bytes on Linux, 104 elsewhere, NUL included). */
+export const maxPathBytes = process.platform === 'linux' ? 107 : 103;
 import { onFirstUse, requireDependency } from '../load-on-use.js';
 import type { ControlEventMap, ControlEventType, ControlStatus } from '../runtime/create-control.js';
 

@@ -410,6 +410,25 @@ describe('exit status', () => {
     }
   }, 30_000);
 
+  it('says why no control is reachable: nothing there, a missing folder, a file that is not a socket, a path too long', async () => {
+    const { dir } = temp();
+    const file = join(dir, 'plain.sock');
+    writeFileSync(file, '');
+    const cases: Array<[string, number, string]> = [
+      [join(dir, 'none.sock'), 3, 'ENOENT: nothing at that path'],
+      [join(dir, 'missing', 'x.sock'), 3, `the folder ${join(dir, 'missing')} does not exist`],
+      [file, 3, 'not a socket but a file'],
+      [dir, 3, 'not a socket but a directory'],
+      [join(dir, 'x'.repeat(120)), 2, 'UNIX socket paths must be at most'],
+    ];
+    for (const [path, code, reason] of cases) {
+      const result = await cli(['status', '--control', path]);
+      expect({ path, code: result.code }).toEqual({ path, code });
+      expect(result.stderr).toContain(reason);
+      noStack(result.stderr);
+    }
+  });
+
   it('--json errors also go to stdout as an object', async () => {
     const { dir } = temp();
     const result = await cli(['status', '--json', '--control', join(dir, 'x.sock')]);
