@@ -116,7 +116,9 @@ function createWorkerAgent(): WorkerAgent {
   // Messages from the control, by kind; other kinds (and the app's messages) are ignored.
   const handlers: MessageHandlers = {
     shutdown: () => {
-      servers.drain();
+      // Once draining, a second drain would close the servers again: an idle one would emit
+      // `close` twice. (Heard after node:cluster's disconnect, the drain is under way.)
+      if (!servers.draining()) servers.drain();
       exitWhenDone();
     },
   };
