@@ -8,7 +8,7 @@ export const errorCodes = {
   CC_ERR_CONTROL_EXISTS: 'A control already supervises this process\'s cluster; stop it before creating another.',
   CC_ERR_CONTROL_NOT_PRIMARY: 'createControl() must run in the cluster primary, not in a worker.',
   CC_ERR_CONTROL_STOPPED: 'The control stopped before {what} finished.',
-  CC_ERR_CONTROL_GAVE_UP: 'The control gave up: {exits} unexpected exits within {window} ms (maxRestarts {maxRestarts}).',
+  CC_ERR_CONTROL_GAVE_UP: 'The control gave up: {reason}, more than maxRestarts ({maxRestarts}).',
   CC_ERR_CONTROL_NOT_RUNNING: 'The control is {state}; {what} needs it running.',
   CC_ERR_CONTROL_CLOSED: 'The control is closed; {what} did not run to its end.',
   CC_ERR_WORKER_UNKNOWN: 'No worker with id {id}.',
@@ -26,8 +26,8 @@ export const errorCodes = {
   CC_ERR_SERVER_BUSY: 'Too many requests in flight on this connection (limit {limit}); wait for replies first.',
   CC_ERR_SERVER_CLOSING: 'The control server is closing; {cmd} was not run.',
   CC_ERR_SERVER_INTERNAL: 'The command {cmd} failed unexpectedly: {reason}.',
-  CC_ERR_CLI_UNKNOWN_COMMAND: 'Unknown command {command}; run `clusterchart --help` for the list.',
-  CC_ERR_CLI_UNKNOWN_OPTION: 'Unknown option {option} for `clusterchart {command}`; run `clusterchart {command} --help`.',
+  CC_ERR_CLI_UNKNOWN_COMMAND: 'Unknown command {command}{hint}; run `clusterchart --help` for the list.',
+  CC_ERR_CLI_UNKNOWN_OPTION: 'Unknown option {option} for `clusterchart {command}`{hint}; run `clusterchart {command} --help`.',
   CC_ERR_CLI_MISSING_VALUE: 'Option {option} needs a value ({value}).',
   CC_ERR_CLI_BAD_ARGUMENT: 'Invalid argument for `clusterchart {command}`: {reason}.',
   CC_ERR_CLI_SCRIPT_NOT_FOUND: 'Cannot find the script {script} (resolved to {path}).',
@@ -38,7 +38,7 @@ export const errorCodes = {
   CC_ERR_CLI_UNAVAILABLE: '{feature} is not available in this build of clusterchart.',
   CC_ERR_CONFIG_READ: 'Cannot read the configuration {source}: {reason}.',
   CC_ERR_CONFIG_INVALID: 'The configuration {source} is invalid: {reason}.',
-  CC_ERR_CONFIG_UNKNOWN_KEY: 'Unknown option {key} in {source}; known options: {known}.',
+  CC_ERR_CONFIG_UNKNOWN_KEY: 'Unknown option {key} in {source}{hint}; known options: {known}.',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -2,6 +2,7 @@
  * Options: declared once with their defaults, validated once at the edge, frozen. Nothing
  * below this module reads `process.env` or re-checks an option.
  */
+import { closestName } from './closest-name.js';
 import { createError } from './errors.js';
 
 export type ReadyOn = 'listening' | 'message' | 'online';
@@ -162,7 +163,7 @@ export function checkControlOptions(options: unknown): void {
   }
   for (const key of Object.keys(options)) {
     if (optionNames.includes(key)) continue;
-    const near = closestOption(key);
+    const near = closestName(key, optionNames);
     throw invalid(key, near === null ? `unknown option; known options: ${optionNames.join(', ')}` : `unknown option (did you mean ${near}?)`);
   }
   const given = options as Partial<Record<(typeof runtimeOptionNames)[number], unknown>>;
@@ -211,30 +212,6 @@ function checkMethods(option: string, value: unknown, type: string, methods: rea
   if (typeof value !== 'object' || value === null) throw invalid(option, `${expected}, got ${describe(value)}`);
   const missing = methods.filter((name) => typeof (value as Record<string, unknown>)[name] !== 'function');
   if (missing.length > 0) throw invalid(option, `${expected}, got an object without ${missing.join(', ')}`);
-}
-
-/** The known option `key` was obviously meant as: the same but for case, or at most 2 edits away (if only one is). */
-function closestOption(key: string): string | null {
-  const lower = key.toLowerCase();
-  const sameCase = optionNames.find((name) => name.toLowerCase() === lower);
-  if (sameCase !== undefined) return sameCase;
-  const distances = optionNames.map((name) => editDistance(lower, name.toLowerCase()));
-  const best = Math.min(...distances);
-  const closest = optionNames.filter((_, i) => distances[i] === best);
-  return best <= 2 && closest.length === 1 ? closest[0]! : null;
-}
-
-/** Levenshtein distance. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 function describe(value: unknown): string {

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { closestName } from '../closest-name.js';
 import { ClusterchartError, createError } from '../errors.js';
 import { type SettingsInput, type SupervisionSettings, normalizeSettings } from '../options.js';
 import { type OptionSpec, defaultDashboardHost, defaultDashboardPort, otherOptions, settingOptions } from './options.js';
@@ -49,6 +50,31 @@ export const defaultControl = otherOptions.control.default;
 const settingKeys = Object.keys(settingOptions) as Array<keyof SettingsInput>;
 const extraKeys = ['control', 'env', 'dashboard', 'dashboardHost'] as const;
 const knownKeys: readonly string[] = [...settingKeys, ...extraKeys];
+
+/** The environment variables clusterchart reads. */
+const envNames: readonly string[] = [
+  ...settingKeys.map((key) => settingOptions[key].env!),
+  otherOptions.control.env,
+  otherOptions.dashboard.env,
+  otherOptions.dashboardHost.env,
+];
+/** The ones it gives every worker (a `clusterchart` started inside a worker sees them). */
+const workerEnvNames: readonly string[] = ['CLUSTERCHART_ID', 'CLUSTERCHART_SLOT'];
+
+/**
+ * A `CLUSTERCHART_*` variable that is not one of clusterchart's is ignored; one that is
+ * obviously a misspelling of one of them (`CLUSTERCHART_SIZ`) gets a warning, so the typo
+ * does not go unnoticed. Others may be the app's own: no word about them.
+ */
+export function envWarnings(env: Readonly<Record<string, string | undefined>> = process.env): string[] {
+  const warnings: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (!name.toUpperCase().startsWith('CLUSTERCHART_') || envNames.includes(name) || workerEnvNames.includes(name)) continue;
+    const meant = closestName(name, envNames);
+    if (meant !== null) warnings.push(`${name} is not a clusterchart variable (did you mean ${meant}?); it is ignored`);
+  }
+  return warnings;
+}
 
 /** The layers from files and the environment, in the order they apply. */
 function readLayers(sources: ConfigSources): Layer[] {
@@ -93,7 +119,9 @@ function fileLayer(value: unknown, source: string): Layer {
   const settings: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(value)) {
     if (!knownKeys.includes(key)) {
-      throw createError('CC_ERR_CONFIG_UNKNOWN_KEY', { key: JSON.stringify(key), source, known: knownKeys.join(', ') });
+      const meant = closestName(key, knownKeys);
+      const hint = meant === null ? '' : ` (did you mean ${meant}?)`;
+      throw createError('CC_ERR_CONFIG_UNKNOWN_KEY', { key: JSON.stringify(key), source, hint, known: knownKeys.join(', ') });
     }
     if (key === 'control') {
       if (typeof raw !== 'string' || raw === '') throw invalid('control must be a path (a string)');

@@ -12,8 +12,8 @@ import { createError } from '../errors.js';
 import { type Control, type ControlEventMap, createControl } from '../runtime/create-control.js';
 import { type ControlClient, createControlClient } from '../server/control-client.js';
 import { createControlServer } from '../server/control-server.js';
-import type { WireEvent } from '../server/protocol.js';
-import { type ConfigSources, type RunConfig, resolveControlPath, resolveRunConfig } from './config.js';
+import type { RestartProgress, WireEvent } from '../server/protocol.js';
+import { type ConfigSources, type RunConfig, envWarnings, resolveControlPath, resolveRunConfig } from './config.js';
 import { exitStatus, exitStatusOf } from './exit-status.js';
 import { formatDuration, formatEvent, formatIds, formatProgress, formatRestart, formatSize, formatStatus } from './format.js';
 import { renderHelp } from './help.js';
@@ -80,7 +80,7 @@ export function createCli(io: CliIo): Cli {
       return exitStatus.ok;
     },
     async restart(client, inv) {
-      const onProgress = (progress: { replaced: number; total: number }) => (inv.json ? out.json({ progress }) : out.line(formatProgress(progress)));
+      const onProgress = (progress: RestartProgress) => (inv.json ? out.json({ progress }) : out.line(formatProgress(progress)));
       const result = await client.request('restart', { wait: inv.wait }, { onProgress, ...answerWithin(inv.wait) });
       if (inv.json) out.json(result);
       else out.line(formatRestart(result));
@@ -173,7 +173,13 @@ export function createCli(io: CliIo): Cli {
     return exitStatus.ok;
   }
 
+  /** Misspelled `CLUSTERCHART_*` variables, said once before a command that reads them. */
+  function warnAboutEnv() {
+    for (const warning of envWarnings(sources.env)) out.err(`clusterchart: warning: ${warning}`);
+  }
+
   async function remoteCommand(invocation: RemoteInvocation): Promise<number> {
+    warnAboutEnv();
     const path = resolveControlPath(invocation.control, sources);
     const client = await createControlClient({ path });
     try {
@@ -184,6 +190,7 @@ export function createCli(io: CliIo): Cli {
   }
 
   async function runCommand(invocation: Extract<Invocation, { command: 'run' }>): Promise<number> {
+    warnAboutEnv();
     const config = resolveRunConfig(invocation.flags, sources);
     const script = resolve(cwd, invocation.script);
     if (!existsSync(script) || !statSync(script).isFile()) {

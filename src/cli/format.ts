@@ -3,21 +3,23 @@
  * text. Workers are named `#id[pid]` everywhere.
  */
 import type { ControlStatus } from '../runtime/create-control.js';
-import type { RestartResult, SizeResult, WireEvent } from '../server/protocol.js';
+import type { RestartProgress, RestartResult, SizeResult, WireEvent } from '../server/protocol.js';
 
 export const workerName = (worker: { id: number; pid: number | null }) => `#${worker.id}[${worker.pid ?? '?'}]`;
 
-/** 1234 → `1.2s`, 75_000 → `1m15s`, 90_061_000 → `1d1h`. */
+/** 1234 → `1.2s`, 60_000 → `1m`, 75_000 → `1m15s`, 90_061_000 → `1d1h`. */
 export function formatDuration(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return '-';
   if (ms < 1_000) return `${Math.max(0, Math.round(ms))}ms`;
   const s = ms / 1_000;
   if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.floor(s)}s`;
+  // A zero second part is left out: `1m`, not `1m0s`.
+  const pair = (big: number, bigUnit: string, small: number, smallUnit: string) => `${big}${bigUnit}${small === 0 ? '' : `${small}${smallUnit}`}`;
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${Math.floor(s % 60)}s`;
+  if (m < 60) return pair(m, 'm', Math.floor(s % 60), 's');
   const h = Math.floor(m / 60);
-  if (h < 24) return `${h}h${m % 60}m`;
-  return `${Math.floor(h / 24)}d${h % 24}h`;
+  if (h < 24) return pair(h, 'h', m % 60, 'm');
+  return pair(Math.floor(h / 24), 'd', h % 24, 'h');
 }
 
 /** Bytes → `41.3 MiB`. */
@@ -72,8 +74,10 @@ export function formatSize(result: SizeResult): string {
   return `size ${result.size ?? 'any'}: ${result.live} live, ${result.ready} ready`;
 }
 
-export function formatProgress(progress: { replaced: number; total: number }): string {
-  return `${progress.replaced}/${progress.total} replaced`;
+export function formatProgress(progress: RestartProgress): string {
+  const replaced = `${progress.replaced}/${progress.total} replaced`;
+  if (progress.danger === undefined) return replaced;
+  return `${replaced}; danger, crash loop: next fork in ${formatDuration(progress.danger.delay)}`;
 }
 
 export function formatRestart(result: RestartResult): string {
@@ -99,7 +103,8 @@ const eventLines: { readonly [T in WireEvent['type']]?: (event: EventOf<T>) => s
   restart: (e) => `control: restart done, generation ${e.generation}`,
   danger: (e) => `control: danger, crash loop: next fork in ${formatDuration(e.delay)}`,
   safe: () => 'control: safe again',
-  giveup: (e) => `control: giving up: ${e.exits} unexpected exits within ${formatDuration(e.window)} (max ${e.maxRestarts})`,
+  giveup: (e) =>
+    `control: giving up: ${e.exits} ${e.cause === 'window' ? `unexpected exits within ${formatDuration(e.window)}` : 'crashes in a row at startup or before minRestartAge'} (max ${e.maxRestarts})`,
   exit: (e) =>
     e.exit.expected ? null : `${workerName(e.worker)} exited unexpectedly (${e.exit.signal ?? `code ${String(e.exit.code)}`}, ${e.exit.phase})`,
   error: (e) => `control: error ${e.error.code}: ${e.error.message}`,

@@ -119,6 +119,8 @@ export function renderReference(): string {
     'Durations are milliseconds, or text with a unit: `500ms`, `5s`, `2m`, `1h`. Every value is',
     'checked as `createControl()` checks it (`CC_ERR_OPTION_INVALID`, exit status 2), and the error',
     'names the file, variable or flag it came from. Commands other than `run` read only `control`.',
+    'An unknown key in a file is an error; an unknown `CLUSTERCHART_*` variable is ignored, with a',
+    'warning when it is obviously a misspelling of one of the variables below.',
     '',
     '| config key | flag | environment | default | meaning |',
     '|---|---|---|---|---|',

@@ -132,7 +132,7 @@ export const settingOptions: { readonly [K in SettingKey]-?: OptionSpec } = {
     flag: 'max-restarts',
     kind: 'count',
     value: 'N',
-    description: 'Unexpected exits tolerated within --restart-window; one more gives up (exit status 1).',
+    description: 'Unexpected exits tolerated within --restart-window, and crashes in a row before --min-restart-age; one more gives up (exit status 1).',
     default: String(defaultSettings.maxRestarts),
   }),
   restartWindow: setting('restartWindow', {

@@ -4,6 +4,7 @@
  * mistakes throw coded errors (`CC_ERR_CLI_*`, or `CC_ERR_OPTION_INVALID` for a value that
  * cannot be read), which the CLI turns into exit status 2.
  */
+import { closestName } from '../closest-name.js';
 import { createError } from '../errors.js';
 import type { ReadyOn, SettingsInput } from '../options.js';
 import {
@@ -64,16 +65,24 @@ export function parseArgv(argv: readonly string[]): Invocation {
   if (first === undefined) return { command: 'help', topic: null };
   if (first === '--help' || first === '-h' || first === 'help') {
     const topic = tail[0];
-    return { command: 'help', topic: topic !== undefined && isCommand(topic) ? topic : null };
+    if (topic === undefined) return { command: 'help', topic: null };
+    if (!isCommand(topic)) throw unknownCommand(topic);
+    return { command: 'help', topic };
   }
   if (first === '--version' || first === '-v') return { command: 'version' };
-  if (!isCommand(first)) throw createError('CC_ERR_CLI_UNKNOWN_COMMAND', { command: JSON.stringify(first) });
+  if (!isCommand(first)) throw unknownCommand(first);
 
   const tokens = tokenize(first, tail);
   if (tokens.values.help === true) return { command: 'help', topic: first };
   if (tokens.values.version === true) return { command: 'version' };
   return builders[first](tokens);
 }
+
+function unknownCommand(name: string) {
+  return createError('CC_ERR_CLI_UNKNOWN_COMMAND', { command: JSON.stringify(name), hint: didYouMean(closestName(name, commandNames)) });
+}
+
+const didYouMean = (name: string | null) => (name === null ? '' : ` (did you mean ${name}?)`);
 
 function isCommand(name: string): name is CommandName {
   return (commandNames as string[]).includes(name);
@@ -106,7 +115,10 @@ function tokenize(command: CommandName, argv: readonly string[]): Tokens {
     const flag = arg.startsWith('--') && eq !== -1 ? arg.slice(0, eq) : arg;
     const inline = arg.startsWith('--') && eq !== -1 ? arg.slice(eq + 1) : undefined;
     const name = byFlag.get(flag);
-    if (name === undefined) throw createError('CC_ERR_CLI_UNKNOWN_OPTION', { option: flag, command });
+    if (name === undefined) {
+      const near = closestName(flag, [...byFlag.keys()].filter((known) => known.startsWith('--')));
+      throw createError('CC_ERR_CLI_UNKNOWN_OPTION', { option: flag, command, hint: didYouMean(near) });
+    }
     const spec: OptionSpec = options[name];
     let value: string | true;
     if (spec.kind === 'boolean') {

@@ -223,7 +223,7 @@ function describe(e) {
     case 'restart': return 'rolling restart done: generation ' + e.generation;
     case 'setSize': case 'resize': return e.type + ' ' + (e.size == null ? '—' : e.size);
     case 'danger': return 'danger: next fork in ' + e.delay + ' ms';
-    case 'giveup': return 'gave up: ' + e.exits + ' unexpected exits in ' + e.window + ' ms';
+    case 'giveup': return 'gave up: ' + e.exits + (e.cause === 'window' ? ' unexpected exits in ' + e.window + ' ms' : ' crashes in a row at startup or before minRestartAge');
     case 'error': return 'error: ' + e.error.message;
     default: return e.type;
   }

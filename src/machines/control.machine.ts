@@ -101,7 +101,14 @@ export type ControlEmitted =
   | { type: 'kill'; worker: WorkerInfo }
   | { type: 'danger'; delay: number }
   | { type: 'safe' }
-  | { type: 'giveup'; exits: number; window: number; maxRestarts: number };
+  /**
+   * `cause`: more than maxRestarts unexpected exits within restartWindow (`window`), or more
+   * than maxRestarts crash-loop exits in a row (`streak`: each at startup or younger than
+   * minRestartAge), which backoff may spread over more than the window.
+   */
+  | { type: 'giveup'; cause: GiveUpCause; exits: number; window: number; maxRestarts: number };
+
+export type GiveUpCause = 'window' | 'streak';
 
 /** How the reconciler sees the workers (worker-views.ts), for the runtime, the server and tests. */
 export { statusOf, viewsOf } from './worker-views.js';
@@ -132,6 +139,16 @@ const isUnexpected = (exit: WorkerExit) => !exit.expected;
 /** A crash loop: an unexpected exit at startup, or of a worker younger than minRestartAge. */
 function isDangerExit(context: ControlContext, exit: WorkerExit): boolean {
   return !exit.expected && (exit.phase === 'startup' || exit.age < context.settings.minRestartAge);
+}
+
+/** Why the control gives up, or null while it does not: see the `giveup` event. */
+export function giveUpOf(
+  context: Pick<ControlContext, 'recentExits' | 'crashStreak' | 'settings'>,
+): { cause: GiveUpCause; exits: number } | null {
+  const { maxRestarts } = context.settings;
+  if (context.recentExits.length > maxRestarts) return { cause: 'window', exits: context.recentExits.length };
+  if (context.crashStreak > maxRestarts) return { cause: 'streak', exits: context.crashStreak };
+  return null;
 }
 
 /** The unexpected exits in the window ending at `exit.at`, this one included. */
@@ -348,9 +365,9 @@ export const controlMachine = setup({
         const recent = exitsInWindow(context, exit);
         const crashStreak = context.crashStreak + (isDangerExit(context, exit) ? 1 : 0);
         enqueue.assign({ recentExits: recent, crashStreak });
-        const exits = Math.max(recent.length, crashStreak);
-        if (exits > context.settings.maxRestarts) {
-          enqueue.emit({ type: 'giveup', exits, window: context.settings.restartWindow, maxRestarts: context.settings.maxRestarts });
+        const giveUp = giveUpOf({ recentExits: recent, crashStreak, settings: context.settings });
+        if (giveUp !== null) {
+          enqueue.emit({ type: 'giveup', ...giveUp, window: context.settings.restartWindow, maxRestarts: context.settings.maxRestarts });
           enqueue.raise({ type: 'control.giveUp' });
           return;
         }

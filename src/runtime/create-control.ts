@@ -9,7 +9,9 @@ import {
   type ControlEmitted,
   type WorkerInfo,
   type WorkerRef,
+  type GiveUpCause,
   controlMachine,
+  giveUpOf,
   infoOf,
 } from '../machines/control.machine.js';
 import { workerMachine } from '../machines/worker.machine.js';
@@ -261,19 +263,9 @@ function bindControl(
         if (settled) return;
         if (done()) return finish(resolve);
         if (!allowStopped && isIn('stopped', 'stopping')) {
-          const snap = state();
-          const gaveUp = snap.context.stopReason === 'giveup';
-          finish(() =>
-            reject(
-              gaveUp
-                ? createError('CC_ERR_CONTROL_GAVE_UP', {
-                    exits: Math.max(snap.context.recentExits.length, snap.context.crashStreak),
-                    window: settings.restartWindow,
-                    maxRestarts: settings.maxRestarts,
-                  })
-                : createError('CC_ERR_CONTROL_STOPPED', { what }),
-            ),
-          );
+          const { context } = state();
+          const giveUp = context.stopReason === 'giveup' ? giveUpOf(context) : null;
+          finish(() => reject(giveUp === null ? createError('CC_ERR_CONTROL_STOPPED', { what }) : gaveUpError(giveUp, settings)));
         }
       };
       const sub = actor.subscribe({
@@ -430,6 +422,15 @@ function bindControl(
   };
   const unbindSignals = options.signals === false ? () => {} : bindProcessSignals(control, port);
   return { control, reportError };
+}
+
+/** CC_ERR_CONTROL_GAVE_UP, saying which limit the crashes went over. */
+function gaveUpError({ cause, exits }: { cause: GiveUpCause; exits: number }, settings: SupervisionSettings) {
+  const reason =
+    cause === 'window'
+      ? `${exits} unexpected exits within restartWindow (${settings.restartWindow} ms)`
+      : `${exits} crashes in a row, each at startup or younger than minRestartAge (${settings.minRestartAge} ms)`;
+  return createError('CC_ERR_CONTROL_GAVE_UP', { reason, cause, exits, window: settings.restartWindow, maxRestarts: settings.maxRestarts });
 }
 
 function checkCount(option: string, n: unknown): number {

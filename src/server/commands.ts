@@ -116,18 +116,23 @@ export const commands: { readonly [C in CommandName]: CommandHandler<C> } = {
       return { generation, replaced: 0, total, waited: false, duration: null };
     }
     let last = -1;
+    const replacedNow = () => Math.max(0, total - old());
     const report = () => {
-      const replaced = Math.max(0, total - old());
+      const replaced = replacedNow();
       if (replaced === last) return;
       last = replaced;
       progress({ replaced, total });
     };
+    // A restart that cannot progress says why, instead of waiting in silence.
+    const reportDanger = ({ delay }: { delay: number }) => progress({ replaced: replacedNow(), total, danger: { delay } });
     report();
     control.on('exit', report);
+    control.on('danger', reportDanger);
     try {
       await done;
     } finally {
       control.off('exit', report);
+      control.off('danger', reportDanger);
     }
     report();
     return { generation, replaced: total, total, waited: true, duration: Date.now() - started };

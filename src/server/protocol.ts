@@ -81,6 +81,11 @@ export interface RestartResult {
 export interface RestartProgress {
   replaced: number;
   total: number;
+  /**
+   * Set on a line sent when the control enters (or stays in) crash-loop backoff during the
+   * restart, as when the new workers crash at startup: the ms until its next fork.
+   */
+  danger?: { delay: number };
 }
 
 /** The result of each command, as it travels. */
@@ -243,7 +248,8 @@ export const commandDocs: { readonly [C in CommandName]: { args: string; result:
   remove: { args: '`{ n?: 1, wait?: true }`', result: '`{ size, live, ready }`' },
   restart: {
     args: '`{ wait?: false }`',
-    result: 'with `wait`: progress lines `{ replaced, total }`, then `{ generation, replaced, total, waited, duration }`',
+    result:
+      'with `wait`: progress lines `{ replaced, total }` (with `danger: { delay }` on crash-loop backoff), then `{ generation, replaced, total, waited, duration }`',
   },
   shutdown: { args: '`{ ids?: number[] | "all" }` (default all)', result: '`{ ids }` once they have exited' },
   terminate: { args: '`{ ids?: number[] | "all" }` (default all)', result: '`{ ids }` once they have exited' },

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { resolveControlPath, resolveRunConfig } from '../../src/cli/config.js';
+import { envWarnings, resolveControlPath, resolveRunConfig } from '../../src/cli/config.js';
 import { parseArgv, type RunFlags } from '../../src/cli/parse-argv.js';
 import { defaultSettings } from '../../src/options.js';
 
@@ -127,7 +127,7 @@ describe('run configuration', () => {
 
   it('unknown keys and malformed files are configuration errors', () => {
     file({ sizes: 2 });
-    expect(errorOf(() => resolveWith(flags()))).toMatchObject({ code: 'CC_ERR_CONFIG_UNKNOWN_KEY' });
+    expect(errorOf(() => resolveWith(flags()))).toMatchObject({ code: 'CC_ERR_CONFIG_UNKNOWN_KEY', message: expect.stringContaining('(did you mean size?)') });
     file('{ size: 2 ');
     expect(errorOf(() => resolveWith(flags()))).toMatchObject({ code: 'CC_ERR_CONFIG_INVALID' });
     file('[1]');
@@ -139,6 +139,23 @@ describe('run configuration', () => {
     rmSync(join(dir, 'clusterchart.config.json'));
     pkg('four');
     expect(errorOf(() => resolveWith(flags()))).toMatchObject({ code: 'CC_ERR_CONFIG_INVALID' });
+  });
+
+  it('a misspelled CLUSTERCHART_ variable gets a warning; the app\'s own and the workers\' do not', () => {
+    const env = {
+      CLUSTERCHART_SIZ: '2',
+      clusterchart_shutdown_timeout: '5s',
+      CLUSTERCHART_SIZE: '3',
+      CLUSTERCHART_ID: '1',
+      CLUSTERCHART_SLOT: '0',
+      CLUSTERCHART_FEATURE_FLAGS: 'on',
+      PATH: '/bin',
+    };
+    expect(envWarnings(env)).toEqual([
+      'CLUSTERCHART_SIZ is not a clusterchart variable (did you mean CLUSTERCHART_SIZE?); it is ignored',
+      'clusterchart_shutdown_timeout is not a clusterchart variable (did you mean CLUSTERCHART_SHUTDOWN_TIMEOUT?); it is ignored',
+    ]);
+    expect(resolveWith(flags(), env).settings.size).toBe(3);
   });
 
   it('file values may be strings with units, and dashboard true or a port', () => {

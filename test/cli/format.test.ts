@@ -3,18 +3,20 @@
  * (`#id[pid] from -> to` for transitions; worker facts a transition shows print nothing).
  */
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, formatEvent, formatStatus, table } from '../../src/cli/format.js';
+import { formatBytes, formatDuration, formatEvent, formatProgress, formatStatus, table } from '../../src/cli/format.js';
 
 describe('units', () => {
   it('durations', () => {
-    expect([null, 0, 999, 1_000, 9_950, 12_345, 75_000, 3_600_000 + 120_000, 90_061_000, Infinity].map(formatDuration)).toEqual([
+    expect([null, 0, 999, 1_000, 9_950, 12_345, 60_000, 75_000, 3_600_000, 3_600_000 + 120_000, 90_061_000, Infinity].map(formatDuration)).toEqual([
       '-',
       '0ms',
       '999ms',
       '1.0s',
       '9.9s',
       '12s',
+      '1m',
       '1m15s',
+      '1h',
       '1h2m',
       '1d1h',
       '-',
@@ -56,6 +58,13 @@ describe('status', () => {
   });
 });
 
+describe('restart progress', () => {
+  it('replaced out of total; crash-loop backoff is said, with the time to the next fork', () => {
+    expect(formatProgress({ replaced: 1, total: 4 })).toBe('1/4 replaced');
+    expect(formatProgress({ replaced: 1, total: 4, danger: { delay: 2_000 } })).toBe('1/4 replaced; danger, crash loop: next fork in 2.0s');
+  });
+});
+
 describe('events', () => {
   const worker = { id: 3, pid: 4242, slot: 0, generation: 1 };
   it('transitions name the worker #id[pid]', () => {
@@ -64,7 +73,10 @@ describe('events', () => {
   });
 
   it('control events read as control lines; worker facts shown by transitions are silent', () => {
-    expect(formatEvent({ type: 'giveup', exits: 11, window: 60_000, maxRestarts: 10 })).toBe('control: giving up: 11 unexpected exits within 1m0s (max 10)');
+    expect(formatEvent({ type: 'giveup', cause: 'window', exits: 11, window: 60_000, maxRestarts: 10 })).toBe('control: giving up: 11 unexpected exits within 1m (max 10)');
+    expect(formatEvent({ type: 'giveup', cause: 'streak', exits: 11, window: 60_000, maxRestarts: 10 })).toBe(
+      'control: giving up: 11 crashes in a row at startup or before minRestartAge (max 10)',
+    );
     expect(formatEvent({ type: 'restart', generation: 2 })).toBe('control: restart done, generation 2');
     expect(formatEvent({ type: 'error', error: { code: 'CC_ERR_X', message: 'boom' } })).toBe('control: error CC_ERR_X: boom');
     expect(formatEvent({ type: 'ready', worker })).toBeNull();

@@ -33,6 +33,18 @@ describe('help and version', () => {
     expect(parseArgv(['set-size', 'many', '--help'])).toEqual({ command: 'help', topic: 'set-size' });
   });
 
+  it('help for a command that does not exist is an error, as the command itself is', () => {
+    expect(() => parseArgv(['help', 'staus'])).toThrow(expect.objectContaining({ code: 'CC_ERR_CLI_UNKNOWN_COMMAND' }));
+    expect(() => parseArgv(['--help', 'staus'])).toThrow(expect.objectContaining({ code: 'CC_ERR_CLI_UNKNOWN_COMMAND' }));
+  });
+
+  it('an unknown command or flag names the one obviously meant', () => {
+    expect(() => parseArgv(['staus'])).toThrow('Unknown command "staus" (did you mean status?)');
+    expect(() => parseArgv(['deploy'])).toThrow('Unknown command "deploy"; run');
+    expect(() => parseArgv(['run', '--sise', '2', 'app.js'])).toThrow('Unknown option --sise for `clusterchart run` (did you mean --size?)');
+    expect(() => parseArgv(['run', '--bogus', 'app.js'])).toThrow('Unknown option --bogus for `clusterchart run`; run');
+  });
+
   it('--version and -v', () => {
     expect(parseArgv(['--version'])).toEqual({ command: 'version' });
     expect(parseArgv(['-v'])).toEqual({ command: 'version' });

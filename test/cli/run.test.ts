@@ -361,6 +361,15 @@ describe('exit status', () => {
     expect(fromEnv.stderr).toMatch(/CLUSTERCHART_SIZE.*CC_ERR_OPTION_INVALID/);
   });
 
+  it('a misspelled CLUSTERCHART_ variable is a warning before the command runs', async () => {
+    const { dir } = temp();
+    const result = await cli(['status', '--control', join(dir, 'nobody.sock')], { env: cleanEnv({ CLUSTERCHART_CONTRL: join(dir, 'c.sock') }) });
+    expect(result.stderr.split('\n')[0]).toBe(
+      'clusterchart: warning: CLUSTERCHART_CONTRL is not a clusterchart variable (did you mean CLUSTERCHART_CONTROL?); it is ignored',
+    );
+    expect(result.code).toBe(3);
+  });
+
   it('3 when no control is reachable, naming the socket', async () => {
     const { dir } = temp();
     const missing = join(dir, 'nobody.sock');

@@ -351,7 +351,7 @@ describe('danger', () => {
     s.advance(20_000);
     await expect(started).rejects.toMatchObject({ code: 'CC_ERR_CONTROL_GAVE_UP' });
     const [giveup] = s.of('giveup');
-    expect(giveup).toMatchObject({ exits: 4, window: 10_000, maxRestarts: 3 });
+    expect(giveup).toMatchObject({ cause: 'window', exits: 4, window: 10_000, maxRestarts: 3 });
     expect(s.snapshot().value).toBe('stopped');
     expect(s.snapshot().context.stopReason).toBe('giveup');
     expect(s.sim.alive()).toEqual([]);
@@ -473,7 +473,12 @@ describe('give-up of a crash loop that backoff spreads wider than the window', (
     await expect(started).rejects.toMatchObject({ code: 'CC_ERR_CONTROL_GAVE_UP' });
     expect(s.forks()).toHaveLength(11);
     // Backoff puts the 11th crash 61.5 s after the first four: outside the 60 s window.
-    expect(s.of('giveup')).toMatchObject([{ at: 61_580, exits: 11, maxRestarts: 10 }]);
+    expect(s.of('giveup')).toMatchObject([{ at: 61_580, cause: 'streak', exits: 11, maxRestarts: 10 }]);
+    // The error says which limit the crashes went over: not "11 exits within 60 s".
+    await expect(started).rejects.toMatchObject({
+      details: { cause: 'streak', exits: 11 },
+      message: expect.stringContaining('11 crashes in a row, each at startup or younger than minRestartAge (2000 ms)'),
+    });
   });
 
   test('a healthy minRestartAge ends the episode: the streak starts over', () => {

@@ -92,6 +92,29 @@ describe('commands', () => {
     c.close();
   });
 
+  it('restart with wait says so when the new workers crash-loop, then goes on when they stop crashing', async () => {
+    let crashing = true;
+    const { client, drive } = await setup({ size: 2 }, {}, ({ generation }) => (generation > 1 && crashing ? { exitAtStart: true } : {}));
+    const c = await client();
+    const progress: Array<{ replaced: number; danger?: { delay: number } }> = [];
+    const result = drive(
+      c.request('restart', { wait: true }, {
+        onProgress: (p) => {
+          progress.push(p);
+          // Fixed after the second backoff: the restart completes.
+          if (progress.filter((line) => line.danger !== undefined).length === 2) crashing = false;
+        },
+      }),
+    );
+    await expect(result).resolves.toMatchObject({ generation: 2, replaced: 2, total: 2, waited: true });
+    const dangers = progress.filter((p) => p.danger !== undefined);
+    expect(dangers.length).toBeGreaterThanOrEqual(2);
+    expect(dangers[0]).toEqual({ replaced: 0, total: 2, danger: { delay: expect.any(Number) } });
+    expect(dangers[1]!.danger!.delay).toBeGreaterThan(dangers[0]!.danger!.delay);
+    expect(progress.at(-1)).toEqual({ replaced: 2, total: 2 });
+    c.close();
+  });
+
   it('restart without wait answers at once', async () => {
     const { client, control } = await setup();
     const c = await client();
