@@ -6,7 +6,7 @@
  * The one of `names` that `typed` was obviously meant as: the same but for case, or at most
  * 2 edits away (when only one is). Null when none is, or when two are equally near.
  */
-export function closestName(typed: string, names: readonly string[]): string | null {
+function closestName(typed: string, names: readonly string[]): string | null {
   const lower = typed.toLowerCase();
   const sameCase = names.find((name) => name.toLowerCase() === lower);
   if (sameCase !== undefined) return sameCase;
@@ -14,6 +14,12 @@ export function closestName(typed: string, names: readonly string[]): string | n
   const best = Math.min(...distances);
   const closest = names.filter((_, i) => distances[i] === best);
   return best <= 2 && closest.length === 1 ? closest[0]! : null;
+}
+
+/** ` (did you mean <name>?)` when `typed` obviously meant one of `names` (see closestName), else ''. */
+export function didYouMean(typed: string, names: readonly string[]): string {
+  const meant = closestName(typed, names);
+  return meant === null ? '' : ` (did you mean ${meant}?)`;
 }
 
 /** Levenshtein distance. */

@@ -2,7 +2,7 @@
  * Options: declared once with their defaults, validated once at the edge, frozen. Nothing
  * below this module reads `process.env` or re-checks an option.
  */
-import { closestName } from './closest-name.js';
+import { didYouMean } from './closest-name.js';
 import { createError } from './errors.js';
 
 export type ReadyOn = 'listening' | 'message' | 'online';
@@ -163,8 +163,8 @@ export function checkControlOptions(options: unknown): void {
   }
   for (const key of Object.keys(options)) {
     if (optionNames.includes(key)) continue;
-    const near = closestName(key, optionNames);
-    throw invalid(key, near === null ? `unknown option; known options: ${optionNames.join(', ')}` : `unknown option (did you mean ${near}?)`);
+    const hint = didYouMean(key, optionNames);
+    throw invalid(key, hint === '' ? `unknown option; known options: ${optionNames.join(', ')}` : `unknown option${hint}`);
   }
   const given = options as Partial<Record<(typeof runtimeOptionNames)[number], unknown>>;
   const { exec, args, execArgv, env, inspect } = given;

@@ -9,9 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { closestName } from '../closest-name.js';
+import { didYouMean } from '../closest-name.js';
 import { ClusterchartError, createError } from '../errors.js';
 import { type SettingsInput, type SupervisionSettings, normalizeSettings } from '../options.js';
+import { workerEnv } from '../runtime/node-cluster.js';
 import { type OptionSpec, defaultDashboardHost, defaultDashboardPort, otherOptions, settingOptions } from './options.js';
 import { type RunFlags, readValue } from './parse-argv.js';
 
@@ -59,7 +60,7 @@ const envNames: readonly string[] = [
   otherOptions.dashboardHost.env,
 ];
 /** The ones it gives every worker (a `clusterchart` started inside a worker sees them). */
-const workerEnvNames: readonly string[] = ['CLUSTERCHART_ID', 'CLUSTERCHART_SLOT'];
+const workerEnvNames: readonly string[] = Object.values(workerEnv);
 
 /**
  * A `CLUSTERCHART_*` variable that is not one of clusterchart's is ignored; one that is
@@ -70,8 +71,8 @@ export function envWarnings(env: Readonly<Record<string, string | undefined>> = 
   const warnings: string[] = [];
   for (const name of Object.keys(env)) {
     if (!name.toUpperCase().startsWith('CLUSTERCHART_') || envNames.includes(name) || workerEnvNames.includes(name)) continue;
-    const meant = closestName(name, envNames);
-    if (meant !== null) warnings.push(`${name} is not a clusterchart variable (did you mean ${meant}?); it is ignored`);
+    const hint = didYouMean(name, envNames);
+    if (hint !== '') warnings.push(`${name} is not a clusterchart variable${hint}; it is ignored`);
   }
   return warnings;
 }
@@ -119,9 +120,7 @@ function fileLayer(value: unknown, source: string): Layer {
   const settings: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(value)) {
     if (!knownKeys.includes(key)) {
-      const meant = closestName(key, knownKeys);
-      const hint = meant === null ? '' : ` (did you mean ${meant}?)`;
-      throw createError('CC_ERR_CONFIG_UNKNOWN_KEY', { key: JSON.stringify(key), source, hint, known: knownKeys.join(', ') });
+      throw createError('CC_ERR_CONFIG_UNKNOWN_KEY', { key: JSON.stringify(key), source, hint: didYouMean(key, knownKeys), known: knownKeys.join(', ') });
     }
     if (key === 'control') {
       if (typeof raw !== 'string' || raw === '') throw invalid('control must be a path (a string)');

@@ -4,7 +4,7 @@
  * mistakes throw coded errors (`CC_ERR_CLI_*`, or `CC_ERR_OPTION_INVALID` for a value that
  * cannot be read), which the CLI turns into exit status 2.
  */
-import { closestName } from '../closest-name.js';
+import { didYouMean } from '../closest-name.js';
 import { createError } from '../errors.js';
 import type { ReadyOn, SettingsInput } from '../options.js';
 import {
@@ -79,10 +79,8 @@ export function parseArgv(argv: readonly string[]): Invocation {
 }
 
 function unknownCommand(name: string) {
-  return createError('CC_ERR_CLI_UNKNOWN_COMMAND', { command: JSON.stringify(name), hint: didYouMean(closestName(name, commandNames)) });
+  return createError('CC_ERR_CLI_UNKNOWN_COMMAND', { command: JSON.stringify(name), hint: didYouMean(name, commandNames) });
 }
-
-const didYouMean = (name: string | null) => (name === null ? '' : ` (did you mean ${name}?)`);
 
 function isCommand(name: string): name is CommandName {
   return (commandNames as string[]).includes(name);
@@ -116,8 +114,8 @@ function tokenize(command: CommandName, argv: readonly string[]): Tokens {
     const inline = arg.startsWith('--') && eq !== -1 ? arg.slice(eq + 1) : undefined;
     const name = byFlag.get(flag);
     if (name === undefined) {
-      const near = closestName(flag, [...byFlag.keys()].filter((known) => known.startsWith('--')));
-      throw createError('CC_ERR_CLI_UNKNOWN_OPTION', { option: flag, command, hint: didYouMean(near) });
+      const hint = didYouMean(flag, [...byFlag.keys()].filter((known) => known.startsWith('--')));
+      throw createError('CC_ERR_CLI_UNKNOWN_OPTION', { option: flag, command, hint });
     }
     const spec: OptionSpec = options[name];
     let value: string | true;

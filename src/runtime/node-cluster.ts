@@ -24,6 +24,9 @@ let claimant: ClusterPort | null = null;
 /** How long the warden's list may keep the pids of workers that exited (see updateWardenWithin). */
 const EXIT_BATCH_MS = 250;
 
+/** The variables every worker finds in its environment, besides the app's own. */
+export const workerEnv = { slot: 'CLUSTERCHART_SLOT', id: 'CLUSTERCHART_ID' } as const;
+
 /** The agent's CommonJS build, preloaded with `--require` into every worker. */
 export function agentPath(): string {
   const candidates = ['./worker.cjs', '../../dist/worker.cjs'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
@@ -81,7 +84,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
 
   const envFor = (slot: number, id: number): Record<string, string | undefined> => {
     const env = typeof options.env === 'function' ? options.env(slot) : (options.env ?? {});
-    return { ...env, CLUSTERCHART_SLOT: String(slot), CLUSTERCHART_ID: String(id), NODE_APP_INSTANCE: String(slot) };
+    return { ...env, [workerEnv.slot]: String(slot), [workerEnv.id]: String(id), NODE_APP_INSTANCE: String(slot) };
   };
 
   /** Workers whose fork was reported: node:cluster's own `fork` event may follow a catch-up. */
