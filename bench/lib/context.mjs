@@ -49,6 +49,11 @@ export function createContext({ tools, runs, quick, clusterchart, tmp, progress,
     runs,
     /** Runs of a scenario whose figures are closer than one run's spread: at least `n`, except in --quick. */
     runsAtLeast: (n) => (quick ? runs : Math.max(runs, n)),
+    /**
+     * `items` in round `r`'s order: each round starts one further along, so that no tool
+     * always runs first, or always right after the same one.
+     */
+    inTurn: (items, r) => items.map((_, i) => items[(i + r - 1) % items.length]),
     clusterchart,
     quick,
     data,

@@ -9,9 +9,9 @@ export const id = 'S1';
 export const title = 'start until 4 workers answer';
 
 export async function run(ctx) {
-  // Runs outside, tools inside: a passing disturbance of the machine hits every tool alike.
+  // Runs outside, tools inside (in turn): a passing disturbance of the machine hits every tool alike.
   for (let r = 1; r <= ctx.runs; r++) {
-    for (const tool of ctx.tools) {
+    for (const tool of ctx.inTurn(ctx.tools, r)) {
       ctx.step({ tool: tool.label, run: r, runs: ctx.runs });
       await ctx.session({ tool, app: app('http-plain'), size: 4 }, async (h) => {
         try {

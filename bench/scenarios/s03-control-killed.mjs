@@ -21,7 +21,7 @@ const WAIT_MS = 3000;
 
 export async function run(ctx) {
   for (let r = 1; r <= ctx.runs; r++) {
-    for (const tool of ctx.tools) {
+    for (const tool of ctx.inTurn(ctx.tools, r)) {
       ctx.step({ tool: tool.label, variant: 'plain, blocked, child', run: r, runs: ctx.runs });
       const pm2Home = tool.id === 'pm2' ? ctx.pm2Home() : undefined;
       const specs = cases.map(([name, appName]) => ({ tool, app: app(appName), size: 4, pm2Home, name }));

@@ -27,7 +27,7 @@ const variants = (tool) =>
 
 export async function run(ctx) {
   for (let r = 1; r <= ctx.runs; r++) {
-    for (const tool of ctx.tools) {
+    for (const tool of ctx.inTurn(ctx.tools, r)) {
       for (const [row, options] of variants(tool)) {
         ctx.step({ tool: tool.label, variant: row === tool.id ? '' : 'no agent', run: r, runs: ctx.runs });
         await ctx.session({ tool, app: app('slow-drain'), size: 4, options, env: { DRAIN_MS: String(DRAIN_MS) } }, async (h) => {

@@ -24,7 +24,7 @@ export async function run(ctx) {
   for (const tool of ctx.tools) if (tool.can.resize !== true) ctx.na(id, 'main', tool.id, tool.can.resize);
   const runs = ctx.runsAtLeast(RUNS);
   for (let r = 1; r <= runs; r++) {
-    for (const tool of ctx.tools.filter((t) => t.can.resize === true)) {
+    for (const tool of ctx.inTurn(ctx.tools.filter((t) => t.can.resize === true), r)) {
       ctx.step({ tool: tool.label, run: r, runs });
       await ctx.session({ tool, app: app('http-plain'), size: 4 }, async (h) => {
         try {
