@@ -126,6 +126,16 @@ function freeActorId(workers: Record<number, WorkerRef>): string {
   return `worker-${n}`;
 }
 
+/**
+ * The record without worker `id`, copied key by key: an object rest that leaves out a
+ * computed key (`{ [id]: _, ...rest }`) takes a slow path in V8 at every exit.
+ */
+function without(workers: Record<number, WorkerRef>, id: number): Record<number, WorkerRef> {
+  const rest: Record<number, WorkerRef> = {};
+  for (const key in workers) if (Number(key) !== id) rest[key as unknown as number] = workers[key]!;
+  return rest;
+}
+
 export function infoOf(ref: WorkerRef): WorkerInfo {
   const { id, pid, slot, generation } = ref.getSnapshot().context;
   return { id, pid, slot, generation };
@@ -193,6 +203,28 @@ const within = {
   backoff: stateIn({ running: { health: { danger: 'backoff' } } }) as never,
 };
 
+/**
+ * The facts about a worker that are announced as they come: an exit is announced by
+ * recordExit, and the agent's ready message becomes `ready` only through the worker.
+ */
+type AnnouncedFact = Exclude<ControlFact, { id: null } | { type: 'cluster.exit' | 'worker.ready' }>;
+
+/** The public event a fact about one of the control's workers becomes. */
+function announcementOf(fact: AnnouncedFact, worker: WorkerInfo): ControlEmitted {
+  switch (fact.type) {
+    case 'cluster.fork':
+      return { type: 'fork', worker: { ...worker, pid: fact.pid } };
+    case 'cluster.online':
+      return { type: 'online', worker };
+    case 'cluster.listening':
+      return { type: 'listening', worker, address: fact.address };
+    case 'cluster.disconnect':
+      return { type: 'disconnect', worker };
+    case 'cluster.message':
+      return { type: 'message', worker, message: fact.message };
+  }
+}
+
 /** Binds a foreign fork's port handle to the next id (the `adopt` effect). */
 const adoptAction = {
   type: 'adopt',
@@ -245,37 +277,10 @@ export const controlMachine = setup({
       return { type: how, worker: infoOf(context.workers[id]!) } as const;
     }),
 
-    /** Hand a cluster fact to its worker's actor and tell the world. */
-    routeFact: enqueueActions(({ context, event, enqueue }) => {
-      const fact = event as ControlFact;
-      if (fact.id === null) return;
-      const ref = context.workers[fact.id];
-      if (ref === undefined) return;
-      const worker = infoOf(ref);
-      switch (fact.type) {
-        case 'cluster.fork':
-          enqueue.sendTo(ref, fact);
-          enqueue.emit({ type: 'fork', worker: { ...worker, pid: fact.pid } });
-          return;
-        case 'cluster.online':
-          enqueue.sendTo(ref, fact);
-          enqueue.emit({ type: 'online', worker });
-          return;
-        case 'cluster.listening':
-          enqueue.sendTo(ref, fact);
-          enqueue.emit({ type: 'listening', worker, address: fact.address });
-          return;
-        case 'cluster.disconnect':
-          enqueue.sendTo(ref, fact);
-          enqueue.emit({ type: 'disconnect', worker });
-          return;
-        case 'cluster.message':
-          enqueue.emit({ type: 'message', worker, message: fact.message });
-          return;
-        default:
-          enqueue.sendTo(ref, fact);
-      }
-    }),
+    /** Hand a fact about a known worker to the worker's actor (see the root's `on`). */
+    forwardFact: sendTo(({ context, event }) => context.workers[(event as WorkerFact).id]!, ({ event }) => event as WorkerFact),
+    /** Tell the world a fact about a known worker. */
+    announceFact: emit(({ context, event }) => announcementOf(event as AnnouncedFact, infoOf(context.workers[(event as AnnouncedFact).id]!))),
 
     /** A fork the control did not ask for: adopt it, so it is supervised and counted. */
     adoptForeign: enqueueActions(({ context, event, enqueue }) => {
@@ -356,8 +361,7 @@ export const controlMachine = setup({
       const exit = doneOutput(event);
       const ref = context.workers[exit.id];
       if (ref === undefined) return;
-      const { [exit.id]: _gone, ...rest } = context.workers;
-      enqueue.assign({ workers: rest });
+      enqueue.assign({ workers: without(context.workers, exit.id) });
       enqueue.stopChild(ref);
       enqueue.emit({ type: 'exit', worker: { id: exit.id, pid: exit.pid, slot: exit.slot, generation: exit.generation }, exit });
       if (!check(within.running)) return;
@@ -380,6 +384,11 @@ export const controlMachine = setup({
   },
   guards: {
     isForeignFork: ({ event }) => event.type === 'cluster.fork' && event.id === null,
+    /** A fact about a worker the control holds: facts about an unknown id are ignored. */
+    isKnownWorker: ({ context, event }) => {
+      const id = (event as { id?: unknown }).id;
+      return typeof id === 'number' && context.workers[id] !== undefined;
+    },
     atSize: ({ context }) => isAtSize(context),
     noOldWorkers: ({ context }) => !hasOlderThan(context.workers, context.generation),
     noWorkers: ({ context }) => workerCount(context.workers) === 0,
@@ -410,16 +419,22 @@ export const controlMachine = setup({
   }),
   initial: 'idle',
   on: {
-    // Facts about a worker reach its actor in every state; unknown ids are ignored.
+    // Facts about a worker reach its actor in every state, and the world hears them; facts
+    // about unknown ids are ignored. One transition per fact, with named actions: XState
+    // builds an `enqueueActions` action's queue anew at every event, and facts are most events.
     'cluster.fork': [
       {
         guard: 'isForeignFork',
         actions: [adoptAction, 'adoptForeign'],
       },
-      { actions: 'routeFact' },
+      { guard: 'isKnownWorker', actions: ['forwardFact', 'announceFact'] },
     ],
-    'cluster.*': { actions: 'routeFact' },
-    'worker.ready': { actions: 'routeFact' },
+    'cluster.online': { guard: 'isKnownWorker', actions: ['forwardFact', 'announceFact'] },
+    'cluster.listening': { guard: 'isKnownWorker', actions: ['forwardFact', 'announceFact'] },
+    'cluster.disconnect': { guard: 'isKnownWorker', actions: ['forwardFact', 'announceFact'] },
+    'cluster.exit': { guard: 'isKnownWorker', actions: 'forwardFact' },
+    'cluster.message': { guard: 'isKnownWorker', actions: 'announceFact' },
+    'worker.ready': { guard: 'isKnownWorker', actions: 'forwardFact' },
     // A worker's exit is recorded in every state (an adopted one may exit while idle);
     // recordExit counts it only while running.
     'xstate.done.actor.*': { actions: 'recordExit' },
@@ -609,14 +624,9 @@ export const controlMachine = setup({
         },
         'control.shutdown': { actions: 'commandWorkers' },
         'control.terminate': { actions: 'commandWorkers' },
-        // A worker forked by the app while stopping is adopted only to be stopped too.
-        'cluster.fork': [
-          {
-            guard: 'isForeignFork',
-            actions: [adoptAction, 'adoptForeign', 'stopAll'],
-          },
-          { actions: 'routeFact' },
-        ],
+        // A worker forked by the app while stopping is adopted only to be stopped too (the
+        // fork of a known worker goes on to the root).
+        'cluster.fork': { guard: 'isForeignFork', actions: [adoptAction, 'adoptForeign', 'stopAll'] },
       },
     },
     stopped: {

@@ -33,6 +33,7 @@ export const lifecycleConfig: ModelConfig = {
   faults: ['online', 'ready', 'drained', 'obeySigterm'],
   forkExternal: 1,
   strays: 1,
+  messages: 1,
   maxDepth: 7,
   filter: (x, s) =>
     s.control.top === 'running'

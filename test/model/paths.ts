@@ -54,6 +54,8 @@ export interface ModelConfig {
   /** Workers the app forks itself (adopted), and stray facts (unknown ids), at most. */
   forkExternal?: number;
   strays?: number;
+  /** Messages a worker's app sends to the primary, at most. */
+  messages?: number;
   /** Only the first worker (id 1) is driven, and the path ends when it has exited. */
   firstWorkerOnly?: boolean;
   maxSize?: number;
@@ -139,6 +141,9 @@ export function stimuliOf(s: ModelState, config: ModelConfig): Stimulus[] {
   const external = s.procs.filter((p) => p.foreign).length < (config.forkExternal ?? 0);
   if (external && (!config.firstWorkerOnly || s.procs.length === 0)) out.push({ type: 'world.forkExternal' });
   if (s.strays < (config.strays ?? 0) && c.top !== 'running') out.push({ type: 'world.strayFact' });
+  if (s.messages < (config.messages ?? 0)) {
+    for (const { id, w } of driven) if (procOf(s, id)?.phase === 'online') out.push({ type: 'world.message', w });
+  }
 
   const timers = forcedTimers(s).sort((a, b) => a.due - b.due || a.seq - b.seq);
   const next = timers[0];
@@ -191,6 +196,7 @@ export function serialize(s: ModelState): string {
     timers,
     s.procs.filter((p) => p.foreign).length,
     s.strays,
+    s.messages,
   ]);
 }
 

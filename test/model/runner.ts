@@ -200,6 +200,9 @@ export function runPath(path: ModelPath, recorder?: CoverageRecorder, { close = 
         case 'world.strayFact':
           h.inject({ type: 'cluster.fork', id: 99, pid: 99 } as ClusterFact);
           break;
+        case 'world.message':
+          h.inject({ type: 'cluster.message', id: target!, message: 'app' } as ClusterFact);
+          break;
         default:
           break;
       }

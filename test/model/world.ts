@@ -160,6 +160,8 @@ export interface ModelState {
   /** The model's own transitions taken during the last stimulus (to choose paths that cover them). */
   taken: string[];
   strays: number;
+  /** Messages the app's workers sent to the primary so far. */
+  messages: number;
 }
 
 /** A stimulus: a command to the control, a free choice of the world, or time passing. Workers by index (id order). */
@@ -182,6 +184,7 @@ export type Stimulus =
   | { type: 'world.exitFirst'; w: number }
   | { type: 'world.forkExternal' }
   | { type: 'world.strayFact' }
+  | { type: 'world.message'; w: number }
   | { type: `delay.${TimerKind}`; w?: number }
   | { type: 'time.idle' };
 
@@ -229,6 +232,7 @@ export function initialState(input: SettingsInput): ModelState {
     emitted: [],
     taken: [],
     strays: 0,
+    messages: 0,
   };
 }
 
@@ -241,7 +245,8 @@ type Fact =
   | { type: 'cluster.listening'; id: number; at: number }
   | { type: 'cluster.disconnect'; id: number; at: number }
   | { type: 'cluster.exit'; id: number; code: number | null; signal: string | null; at: number }
-  | { type: 'worker.ready'; id: number; at: number };
+  | { type: 'worker.ready'; id: number; at: number }
+  | { type: 'cluster.message'; id: number; message: unknown; at: number };
 
 type WorkerCommand = { type: 'control.shutdown' } | { type: 'control.terminate' };
 type TimerEvent = { type: 'timer'; kind: TimerKind };
@@ -388,6 +393,9 @@ class Engine {
       case 'world.strayFact':
         s.strays++;
         return this.report({ type: 'cluster.fork', id: 99, pid: 99 });
+      case 'world.message':
+        s.messages++;
+        return this.report({ type: 'cluster.message', id: id(x.w)!, message: 'app' });
       case 'time.idle':
         return this.advance(IDLE);
       case 'world.obeySigterm':
@@ -1044,6 +1052,8 @@ class Engine {
     if (e.id === null) return;
     const w = this.s.workers[e.id];
     if (w === undefined) return;
+    // An app's message is announced, and not the worker actor's business.
+    if (e.type === 'cluster.message') return this.emit(`message#${w.id}`);
     this.sendTo(w.id, e);
     if (e.type === 'cluster.fork' || e.type === 'cluster.online' || e.type === 'cluster.listening' || e.type === 'cluster.disconnect') {
       this.emit(`${e.type.slice('cluster.'.length)}#${w.id}`);
