@@ -8,7 +8,7 @@
  * the same chart, and a drift test can compare output byte for byte.
  *
  * Folded on purpose: transitions without a target (they run actions but do not change
- * state: event routing such as `cluster.*`, `control.reconcile`, command fan-out). Drawn
+ * state: the routing of cluster facts, `control.reconcile`, command fan-out). Drawn
  * as self-loops they would clutter every state and say nothing about the lifecycle.
  */
 import type { AnyStateMachine } from 'xstate';
