@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { didYouMean } from '../closest-name.js';
 import { ClusterchartError, createError } from '../errors.js';
 import { type SettingsInput, type SupervisionSettings, normalizeSettings } from '../options.js';
-import { workerEnv } from '../runtime/node-cluster.js';
+import { workerEnv } from '../runtime/agent-protocol.js';
 import { type OptionSpec, defaultDashboardHost, defaultDashboardPort, otherOptions, settingOptions } from './options.js';
 import { type RunFlags, readValue } from './parse-argv.js';
 

@@ -132,7 +132,10 @@ function freeActorId(workers: Record<number, WorkerRef>): string {
  */
 function without(workers: Record<number, WorkerRef>, id: number): Record<number, WorkerRef> {
   const rest: Record<number, WorkerRef> = {};
-  for (const key in workers) if (Number(key) !== id) rest[key as unknown as number] = workers[key]!;
+  for (const key in workers) {
+    const other = Number(key);
+    if (other !== id) rest[other] = workers[other]!;
+  }
   return rest;
 }
 
@@ -224,6 +227,9 @@ function announcementOf(fact: AnnouncedFact, worker: WorkerInfo): ControlEmitted
       return { type: 'message', worker, message: fact.message };
   }
 }
+
+/** The route of a fact about a known worker: to its actor, and to the world. */
+const forwardAndAnnounce = { guard: 'isKnownWorker', actions: ['forwardFact', 'announceFact'] } as const;
 
 /** Binds a foreign fork's port handle to the next id (the `adopt` effect). */
 const adoptAction = {
@@ -427,11 +433,11 @@ export const controlMachine = setup({
         guard: 'isForeignFork',
         actions: [adoptAction, 'adoptForeign'],
       },
-      { guard: 'isKnownWorker', actions: ['forwardFact', 'announceFact'] },
+      forwardAndAnnounce,
     ],
-    'cluster.online': { guard: 'isKnownWorker', actions: ['forwardFact', 'announceFact'] },
-    'cluster.listening': { guard: 'isKnownWorker', actions: ['forwardFact', 'announceFact'] },
-    'cluster.disconnect': { guard: 'isKnownWorker', actions: ['forwardFact', 'announceFact'] },
+    'cluster.online': forwardAndAnnounce,
+    'cluster.listening': forwardAndAnnounce,
+    'cluster.disconnect': forwardAndAnnounce,
     'cluster.exit': { guard: 'isKnownWorker', actions: 'forwardFact' },
     'cluster.message': { guard: 'isKnownWorker', actions: 'announceFact' },
     'worker.ready': { guard: 'isKnownWorker', actions: 'forwardFact' },

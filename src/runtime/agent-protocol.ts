@@ -6,7 +6,11 @@
  * - the agent's own traffic (stats, the terminate notice) travels as Node internal messages
  *   (`cmd: 'NODE_…'`): they reach `internalMessage` listeners only, never the `message`
  *   listeners of the app in the worker or of `cluster` in the primary.
+ * And the variables the control puts in every worker's environment.
  */
+
+/** The variables every worker finds in its environment, besides the app's own. */
+export const workerEnv = { slot: 'CLUSTERCHART_SLOT', id: 'CLUSTERCHART_ID' } as const;
 
 /** Worker → control: the app is ready to serve (`readyOn: 'message'`). */
 export interface ReadyMessage {

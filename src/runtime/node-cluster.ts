@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createError, warningCodes } from '../errors.js';
-import { type ShutdownMessage, type StatsReply, type StatsRequest, TERMINATE_NOTICE, isAgentMessage, isStatsReply } from './agent-protocol.js';
+import { type ShutdownMessage, type StatsReply, type StatsRequest, TERMINATE_NOTICE, isAgentMessage, isStatsReply, workerEnv } from './agent-protocol.js';
 import type { ClusterFact, ClusterPort, WorkerStats } from './cluster-port.js';
 import type { ControlOptions } from './create-control.js';
 import { killTree } from './process-tree.js';
@@ -23,9 +23,6 @@ let claimant: ClusterPort | null = null;
 
 /** How long the warden's list may keep the pids of workers that exited (see updateWardenWithin). */
 const EXIT_BATCH_MS = 250;
-
-/** The variables every worker finds in its environment, besides the app's own. */
-export const workerEnv = { slot: 'CLUSTERCHART_SLOT', id: 'CLUSTERCHART_ID' } as const;
 
 /** The agent's CommonJS build, preloaded with `--require` into every worker. */
 export function agentPath(): string {
