@@ -1,7 +1,8 @@
 'use strict';
 // The machines alone in a fresh process, as S7 meets them: a control on the simulated cluster
 // (no processes) starts 4 workers, grows to 8, shrinks to 2, grows to 8 and shrinks to 2
-// again. Per fresh process: the CPU of the first grow, the first and the second shrink
+// again. Per fresh process: the CPU of the first grow, the first and the second shrink, and
+// in the first shrink the time the control's actor takes over each of the six exit facts
 // (ROUNDS fresh processes, medians). One more process counts the control's microsteps in the
 // first shrink with an XState inspection observer (which slows every step, so it is not timed). Extra node flags go to the children: node bench/diagnose/cold-machines.cjs --no-lazy
 // Run after `npm run build`: node bench/diagnose/cold-machines.cjs
@@ -20,6 +21,15 @@ async function once(count) {
   };
   const control = createControl({ size: 4, port: sim, clock: sim.clock, signals: false, agent: true, ...(count ? { inspect } : {}) });
   control.on('exit', () => {});
+  // The time each exit fact takes inside the control's actor (its step, the worker actor's,
+  // and the done event's), while `counting`.
+  const exits = [];
+  const send = control.actor.send.bind(control.actor);
+  control.actor.send = (event) => {
+    const start = performance.now();
+    send(event);
+    if (counting && event.type === 'cluster.exit') exits.push(performance.now() - start);
+  };
   // As a real caller: await each call while the simulated clock moves on.
   const settle = async (promise) => {
     for (let i = 0; i < 20; i++) {
@@ -42,7 +52,8 @@ async function once(count) {
   counting = false;
   await settle(control.setSize(8));
   const second = await cpu(() => settle(control.setSize(2)));
-  console.log(JSON.stringify({ grow, shrink, second, microsteps }));
+  const sum = exits.reduce((a, b) => a + b, 0);
+  console.log(JSON.stringify({ grow, shrink, second, microsteps, exits: sum, firstExit: exits[0], lastExit: exits.at(-1) }));
   control.close();
 }
 
@@ -58,4 +69,5 @@ if (process.argv.includes('--child')) {
   console.log(
     `fresh process${flags.length > 0 ? ` (${flags.join(' ')})` : ''}: 4 → 8 ${at('grow')} ms of CPU; 8 → 2 ${at('shrink')} ms, again ${at('second')} ms; control microsteps in the first 8 → 2: ${microsteps} (CPU: medians of ${ROUNDS})`,
   );
+  console.log(`  the six exit facts of the first 8 → 2 take ${at('exits')} ms in the control's actor: the first ${at('firstExit')} ms, the last ${at('lastExit')} ms`);
 }
