@@ -43,9 +43,9 @@ export async function run(ctx) {
   const runs = ctx.runsAtLeast(RUNS);
   for (const [variant, appName] of apps) {
     for (const tool of ctx.tools) if (tool.can.restart !== true) ctx.na(id, variant, tool.id, tool.can.restart);
+    const rows = ctx.tools.filter((t) => t.can.restart === true).flatMap((t) => rowsOf(t).map(([row, o]) => [t, row, o]));
     // Runs outside, tools inside (in turn): a passing disturbance of the machine hits every tool alike.
     for (let r = 1; r <= runs; r++) {
-      const rows = ctx.tools.filter((t) => t.can.restart === true).flatMap((t) => rowsOf(t).map(([row, o]) => [t, row, o]));
       for (const [tool, row, options] of ctx.inTurn(rows, r)) {
         ctx.step({ tool: labels[row] ?? tool.label, variant: `${variant} app`, run: r, runs });
         await ctx.session({ tool, app: app(appName), size: 4, options }, async (h) => {

@@ -228,7 +228,8 @@ function announcementOf(fact: AnnouncedFact, worker: WorkerInfo): ControlEmitted
   }
 }
 
-/** The route of a fact about a known worker: to its actor, and to the world. */
+/** The routes of a fact about a known worker: to its actor only, or to its actor and the world. */
+const forward = { guard: 'isKnownWorker', actions: 'forwardFact' } as const;
 const forwardAndAnnounce = { guard: 'isKnownWorker', actions: ['forwardFact', 'announceFact'] } as const;
 
 /** Binds a foreign fork's port handle to the next id (the `adopt` effect). */
@@ -438,9 +439,9 @@ export const controlMachine = setup({
     'cluster.online': forwardAndAnnounce,
     'cluster.listening': forwardAndAnnounce,
     'cluster.disconnect': forwardAndAnnounce,
-    'cluster.exit': { guard: 'isKnownWorker', actions: 'forwardFact' },
+    'cluster.exit': forward,
     'cluster.message': { guard: 'isKnownWorker', actions: 'announceFact' },
-    'worker.ready': { guard: 'isKnownWorker', actions: 'forwardFact' },
+    'worker.ready': forward,
     // A worker's exit is recorded in every state (an adopted one may exit while idle);
     // recordExit counts it only while running.
     'xstate.done.actor.*': { actions: 'recordExit' },

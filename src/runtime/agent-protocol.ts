@@ -1,12 +1,12 @@
 /**
- * The messages the control and the worker agent (`clusterchart/worker`) exchange over the
- * cluster IPC channel. Two kinds:
+ * The contract between the control and the worker agent (`clusterchart/worker`): the
+ * variables every worker finds in its environment, and the messages the two exchange over
+ * the cluster IPC channel, of two kinds:
  * - the ones the app may hear too (`ready`, `shutdown`) carry `clusterchart: <kind>`, so they
  *   never collide with the app's own messages;
  * - the agent's own traffic (stats, the terminate notice) travels as Node internal messages
  *   (`cmd: 'NODE_…'`): they reach `internalMessage` listeners only, never the `message`
  *   listeners of the app in the worker or of `cluster` in the primary.
- * And the variables the control puts in every worker's environment.
  */
 
 /** The variables every worker finds in its environment, besides the app's own. */
