@@ -135,11 +135,12 @@ function createWorkerAgent(): WorkerAgent {
   // closing to node:cluster, which then waits for the servers' connections: the channel stays
   // open while they drain, so the control can still announce a SIGTERM (see onStopSignal) and
   // ask for stats. After that handler, it becomes the shutdown message the control sends a
-  // worker without the agent: the app hears it too. The control saves a second message.
+  // worker without the agent, for an app that listens for messages: the control saves a
+  // second message, and a worker whose app does not listen saves the CPU of delivering it.
   const onClusterMessage = (message: unknown) => {
     if (isClusterDisconnect(message)) {
       servers.drain({ close: false });
-      process.nextTick(() => process.emit('message', { clusterchart: 'shutdown' } satisfies ShutdownMessage, undefined));
+      if (appListensForMessages()) process.nextTick(() => process.emit('message', { clusterchart: 'shutdown' } satisfies ShutdownMessage, undefined));
     }
     else if (isStatsRequest(message)) answerStats(message);
     // The control's SIGTERM follows: meant for this worker alone, so end now.
@@ -202,6 +203,15 @@ function createWorkerAgent(): WorkerAgent {
     process.off('SIGINT', onSigint);
     process.kill(process.pid, signal);
   };
+
+  /**
+   * Whether anyone but node:cluster (whose worker relays the process's messages) and the agent
+   * listens for messages, on the process or on the worker. The agent is installed before the
+   * app runs (preloaded), so the listeners already there are node:cluster's.
+   */
+  const messageListenersBefore = process.listenerCount('message');
+  const appListensForMessages = () =>
+    process.listenerCount('message') > messageListenersBefore + 1 || (cluster.worker?.listenerCount('message') ?? 0) > 0;
 
   wrapListen((server) => servers.add(server));
   watchSpawns();

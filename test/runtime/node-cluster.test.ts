@@ -89,8 +89,12 @@ test.each([7, 0])('a restart adds restartYield %i to the outgoing workers\' nice
   expect(replacements.map((pid) => getPriority(pid))).toEqual([base, base]);
 });
 
-test.each([false, true])('an app hears the shutdown message once per shutdown (agent %s)', async (agent) => {
-  const { control } = await supervise({ app: 'echo-shutdown.cjs', size: 1, agent });
+test.each([
+  [false, 'process'],
+  [true, 'process'],
+  [true, 'worker'],
+])('an app hears the shutdown message once per shutdown (agent %s, listening on the %s)', async (agent, listenOn) => {
+  const { control } = await supervise({ app: 'echo-shutdown.cjs', size: 1, agent }, { LISTEN_ON: listenOn });
   await control.start();
   const heard: unknown[] = [];
   control.on('message', (e) => heard.push(e.message));
