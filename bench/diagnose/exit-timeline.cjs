@@ -7,10 +7,12 @@
 //   disc      the worker's IPC channel is closed;
 //   exit      its `exit` event (absent for the SIGKILL kind);
 //   reaped    the primary's `exit` event for it (the process is gone and reaped).
-// ms from the disconnect() call, medians of ROUNDS, for four kinds of worker in turn: plain
-// (Node ends it when its loop empties, with its teardown), ending at `beforeExit` with
-// process.exit() (no teardown: the agent's way), ending at `beforeExit` with a SIGKILL to
-// itself (no exit code: what the agent does not do), and with clusterchart's agent.
+// ms from the disconnect() call, and the worker's CPU from `msg` to its `exit` event (to its
+// SIGKILL for that kind): what six leaving workers compete for on two cores. Medians of
+// ROUNDS, for four kinds of worker in turn: plain (Node ends it when its loop empties, with
+// its teardown), ending at `beforeExit` with process.exit() (no teardown: the agent's way),
+// ending at `beforeExit` with a SIGKILL to itself (no exit code: what the agent does not do),
+// and with clusterchart's agent. All of them are preloaded with --require, as the agent is.
 // Run after `npm run build`: node bench/diagnose/exit-timeline.cjs
 const cluster = require('node:cluster');
 const fs = require('node:fs');
@@ -21,28 +23,49 @@ const ROUNDS = 40;
 const now = () => performance.timeOrigin + performance.now();
 
 if (cluster.isWorker) {
-  // Preloaded into the workers (--require this file): each stamp is appended to a file as it
-  // happens (a worker that SIGKILLs itself has no exit event; a beforeExit listener here
-  // would keep the agent from ending the worker there).
-  const file = path.join(process.env.STAMPS, String(process.pid));
-  const mark = (name) => fs.appendFileSync(file, `${name} ${now()}\n`);
+  // Preloaded into the workers (--require this file). Stamps are kept in memory and written
+  // once, at the end, so that writing them does not slow the end down. END=exit or END=kill
+  // ends the worker at `beforeExit` (not with the agent: a beforeExit listener of ours would
+  // keep the agent from ending the worker there).
+  const marks = [];
+  const mark = (name) => marks.push(`${name} ${now()}`);
+  let cpuAtMessage;
+  const write = () => {
+    const cpu = process.cpuUsage(cpuAtMessage);
+    marks.push(`cpu ${(cpu.user + cpu.system) / 1000}`);
+    fs.writeFileSync(path.join(process.env.STAMPS, String(process.pid)), marks.join('\n'));
+  };
   const isDisconnect = (message) => message?.cmd === 'NODE_CLUSTER' && message.act === 'disconnect';
   // Prepended once the app and the agent are loaded, so it runs first; appended, last.
   setImmediate(() => {
-    process.prependListener('internalMessage', (message) => isDisconnect(message) && mark('msg'));
+    process.prependListener('internalMessage', (message) => {
+      if (!isDisconnect(message)) return;
+      cpuAtMessage = process.cpuUsage();
+      mark('msg');
+    });
     process.on('internalMessage', (message) => isDisconnect(message) && mark('handled'));
   });
   process.on('disconnect', () => mark('disc'));
-  process.on('exit', () => mark('exit'));
+  if (process.env.END === 'exit') process.on('beforeExit', () => process.exit());
+  if (process.env.END === 'kill') {
+    process.on('beforeExit', () => {
+      write();
+      process.kill(process.pid, 'SIGKILL');
+    });
+  }
+  process.on('exit', () => {
+    mark('exit');
+    write();
+  });
 } else {
   const root = path.join(__dirname, '..', '..');
   const stamp = ['--require', __filename];
-  const endAtBeforeExit = (how) => `--import=data:text/javascript,process.on('beforeExit',()=>${how})`;
+  /** Per kind: the workers' execArgv and env. */
   const kinds = {
-    'plain (Node tears down)': stamp,
-    'process.exit() at beforeExit': [...stamp, endAtBeforeExit('process.exit()')],
-    'SIGKILL to itself at beforeExit': [...stamp, endAtBeforeExit("process.kill(process.pid,'SIGKILL')")],
-    "clusterchart's agent": ['--require', path.join(root, 'dist', 'worker.cjs'), ...stamp],
+    'plain (Node tears down)': [stamp, {}],
+    'process.exit() at beforeExit': [stamp, { END: 'exit' }],
+    'SIGKILL to itself at beforeExit': [stamp, { END: 'kill' }],
+    "clusterchart's agent": [['--require', path.join(root, 'dist', 'worker.cjs'), ...stamp], {}],
   };
   const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -53,9 +76,9 @@ if (cluster.isWorker) {
   (async () => {
     const results = Object.fromEntries(Object.keys(kinds).map((kind) => [kind, {}]));
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [kind, execArgv] of Object.entries(kinds)) {
+      for (const [kind, [execArgv, env]] of Object.entries(kinds)) {
         cluster.setupPrimary({ exec: path.join(root, 'bench', 'apps', 'http-plain.cjs'), execArgv });
-        const worker = cluster.fork();
+        const worker = cluster.fork(env);
         await new Promise((resolve) => worker.once('listening', resolve));
         await pause(150);
         const gone = new Promise((resolve) => worker.once('exit', resolve));
@@ -65,15 +88,17 @@ if (cluster.isWorker) {
         const reaped = now();
         const file = path.join(stamps, String(worker.process.pid));
         const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
-        const marks = [...lines.map((line) => line.split(' ')).map(([name, at]) => [name, Number(at)]), ['reaped', reaped]];
         fs.unlinkSync(file);
-        for (const [mark, at] of marks) (results[kind][mark] ??= []).push(at - t0);
+        for (const [name, value] of lines.map((line) => line.split(' '))) {
+          (results[kind][name] ??= []).push(name === 'cpu' ? Number(value) : Number(value) - t0);
+        }
+        (results[kind].reaped ??= []).push(reaped - t0);
       }
     }
     fs.rmSync(stamps, { recursive: true, force: true });
-    for (const [kind, marks] of Object.entries(results)) {
+    for (const [kind, { cpu, ...marks }] of Object.entries(results)) {
       const line = Object.entries(marks).map(([mark, times]) => `${mark} ${median(times).toFixed(2)}`);
-      console.log(`${kind.padEnd(34)} ${line.join('  ')} (ms, medians of ${ROUNDS})`);
+      console.log(`${kind.padEnd(34)} ${line.join('  ')}; CPU from msg ${median(cpu).toFixed(2)} ms (medians of ${ROUNDS})`);
     }
   })();
 }
