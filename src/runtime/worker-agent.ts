@@ -129,6 +129,17 @@ function createWorkerAgent(): WorkerAgent {
     handler?.(message);
   };
 
+  /**
+   * Whether anyone but node:cluster (whose worker relays the process's messages) and the agent
+   * listens for messages, on the process or on the worker. Listeners already there when the
+   * agent was installed count as node:cluster's: preloaded, the agent comes before the app;
+   * imported by the app, it works for a control without `agent: true`, which sends the
+   * shutdown message itself.
+   */
+  const messageListenersBefore = process.listenerCount('message');
+  const appListensForMessages = () =>
+    process.listenerCount('message') > messageListenersBefore + 1 || (cluster.worker?.listenerCount('message') ?? 0) > 0;
+
   // The control's `worker.disconnect()` arrives as node:cluster's own message, whose handler
   // closes every server and, once they are closed, the channel. Heard first (prepended), the
   // agent readies the drain (keep-alive off, idle connections get their grace) but leaves the
@@ -203,15 +214,6 @@ function createWorkerAgent(): WorkerAgent {
     process.off('SIGINT', onSigint);
     process.kill(process.pid, signal);
   };
-
-  /**
-   * Whether anyone but node:cluster (whose worker relays the process's messages) and the agent
-   * listens for messages, on the process or on the worker. The agent is installed before the
-   * app runs (preloaded), so the listeners already there are node:cluster's.
-   */
-  const messageListenersBefore = process.listenerCount('message');
-  const appListensForMessages = () =>
-    process.listenerCount('message') > messageListenersBefore + 1 || (cluster.worker?.listenerCount('message') ?? 0) > 0;
 
   wrapListen((server) => servers.add(server));
   watchSpawns();
