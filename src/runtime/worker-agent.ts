@@ -113,9 +113,16 @@ function createWorkerAgent(): WorkerAgent {
     if (process.listenerCount('beforeExit') === 1) process.exit();
   };
 
+  /**
+   * The shutdown message reached the process: the control's own (a control without
+   * `agent: true` sends it before the disconnect) or the agent's, handed on below.
+   */
+  let shutdownHeard = false;
+
   // Messages from the control, by kind; other kinds (and the app's messages) are ignored.
   const handlers: MessageHandlers = {
     shutdown: () => {
+      shutdownHeard = true;
       // Once draining, a second drain would close the servers again: an idle one would emit
       // `close` twice. (Heard after node:cluster's disconnect, the drain is under way.)
       if (!servers.draining()) servers.drain();
@@ -146,12 +153,13 @@ function createWorkerAgent(): WorkerAgent {
   // closing to node:cluster, which then waits for the servers' connections: the channel stays
   // open while they drain, so the control can still announce a SIGTERM (see onStopSignal) and
   // ask for stats. After that handler, it becomes the shutdown message the control sends a
-  // worker without the agent, for an app that listens for messages: the control saves a
-  // second message, and a worker whose app does not listen saves the CPU of delivering it.
+  // worker without the agent, for an app that listens for messages and has not heard it: the
+  // control saves a second message, and a worker whose app does not listen saves the CPU of
+  // delivering it.
   const onClusterMessage = (message: unknown) => {
     if (isClusterDisconnect(message)) {
       servers.drain({ close: false });
-      if (appListensForMessages()) process.nextTick(() => process.emit('message', { clusterchart: 'shutdown' } satisfies ShutdownMessage, undefined));
+      if (!shutdownHeard && appListensForMessages()) process.nextTick(() => process.emit('message', { clusterchart: 'shutdown' } satisfies ShutdownMessage, undefined));
     }
     else if (isStatsRequest(message)) answerStats(message);
     // The control's SIGTERM follows: meant for this worker alone, so end now.

@@ -90,16 +90,22 @@ test.each([7, 0])('a restart adds restartYield %i to the outgoing workers\' nice
 });
 
 test.each([
-  [false, 'process'],
-  [true, 'process'],
-  [true, 'worker'],
-])('an app hears the shutdown message once per shutdown (agent %s, listening on the %s)', async (agent, listenOn) => {
-  const { control } = await supervise({ app: 'echo-shutdown.cjs', size: 1, agent }, { LISTEN_ON: listenOn });
+  [false, 'process', ''],
+  [true, 'process', ''],
+  [true, 'worker', ''],
+  // A control without the agent sends the message itself; the agent the app loaded must not hand it on again.
+  [false, 'process', ', the app loading the agent itself'],
+])('an app hears the shutdown message once per shutdown (agent %s, listening on the %s%s)', async (agent, listenOn, imported) => {
+  const { control } = await supervise({ app: 'echo-shutdown.cjs', size: 1, agent }, { LISTEN_ON: listenOn, IMPORT_AGENT: imported === '' ? '0' : '1' });
   await control.start();
   const heard: unknown[] = [];
   control.on('message', (e) => heard.push(e.message));
+  const exits: Array<{ code: number | null; signal: string | null }> = [];
+  control.on('exit', (e) => exits.push({ code: e.exit.code, signal: e.exit.signal }));
   await control.shutdown();
   expect(heard).toEqual([{ heard: 'shutdown' }]);
+  // A second delivery would come after the channel closed: the app's reply would throw.
+  expect(exits).toEqual([{ code: 0, signal: null }]);
 });
 
 test.each([false, true])('stop of 4 workers that each take 1 s to drain ends in under 2 s (parallel; agent %s)', async (agent) => {
