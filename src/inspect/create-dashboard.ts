@@ -13,10 +13,12 @@
  *
  * It listens on 127.0.0.1 by default; the token is random per dashboard.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
+import type * as Http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createError } from '../errors.js';
+import { requireDependency } from '../load-on-use.js';
 import { readChart } from '../diagrams/read-chart.js';
 import { renderSvg } from '../diagrams/render-svg.js';
 import { toDot } from '../diagrams/to-dot.js';
@@ -66,6 +68,8 @@ export async function createDashboard(control: Control, options: DashboardOption
   workerSvg ??= renderSvg(toDot(readChart(workerMachine)));
   const svg = await workerSvg;
 
+  const { createServer } = requireDependency<typeof Http>('node:http');
+  const { randomBytes } = requireDependency<typeof Crypto>('node:crypto');
   const token = randomBytes(24).toString('base64url');
   const metrics = createMetrics(control);
   const stream = createEventStream(control, options.sampleInterval === undefined ? {} : { sampleInterval: options.sampleInterval });

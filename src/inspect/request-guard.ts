@@ -4,8 +4,9 @@
  * command (POST): the per-run token in the `x-clusterchart-token` header, and no sign of
  * another origin (`Origin` must be this server's own, `Sec-Fetch-Site` same-origin).
  */
+import type * as Crypto from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
+import { requireDependency } from '../load-on-use.js';
 
 export const tokenHeader = 'x-clusterchart-token';
 
@@ -18,6 +19,7 @@ const loopbackNames = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 const isLoopback = (host: string) => loopbackNames.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 export function createRequestGuard({ host, port, token }: { host: string; port: number; token: string }): RequestGuard {
+  const { timingSafeEqual } = requireDependency<typeof Crypto>('node:crypto');
   const expected = Buffer.from(token);
   const strictHost = isLoopback(host);
   const hostAllowed = (header: string | undefined) => {

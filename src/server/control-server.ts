@@ -5,9 +5,8 @@
  * client sends, the server answers it with a coded error and goes on serving the control
  * and its other clients.
  */
-import { existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, promises as fsp, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { lstat, unlink } from 'node:fs/promises';
 import { type Server, type Socket, connect, createServer } from 'node:net';
 import { createError } from '../errors.js';
 import type { Control } from '../runtime/create-control.js';
@@ -227,7 +226,7 @@ function listen(server: Server, path: string): Promise<void> {
 
 /** Removes a socket file no one listens on; refuses a live socket and anything not a socket. */
 async function clearStaleSocket(path: string): Promise<void> {
-  const stats = await lstat(path).catch((error: NodeJS.ErrnoException) => {
+  const stats = await fsp.lstat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return null;
     throw createError('CC_ERR_SERVER_LISTEN', { path, reason: error.code ?? error.message }, error);
   });
@@ -243,7 +242,7 @@ async function clearStaleSocket(path: string): Promise<void> {
   });
   if (live === true) throw createError('CC_ERR_SERVER_IN_USE', { path });
   if (live !== false) throw createError('CC_ERR_SERVER_LISTEN', { path, reason: live.code ?? live.message }, live);
-  await unlink(path).catch((error: NodeJS.ErrnoException) => {
+  await fsp.unlink(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw createError('CC_ERR_SERVER_LISTEN', { path, reason: error.code ?? error.message }, error);
   });
 }

@@ -53,3 +53,22 @@ test('the entry point loads zod, prom-client and @viz-js/viz only when a feature
   expect(JSON.parse(loaded(control))).toEqual([]);
   expect(JSON.parse(loaded(`${control}; cc.createMetrics(control)`))).toEqual(['prom-client']);
 });
+
+test('the CJS entry point loads node:http, node:crypto and node:fs/promises only for a dashboard', () => {
+  // A script file, not `-e`: Node's own eval loads node:crypto.
+  const builtins = ['http', 'crypto', 'fs/promises'];
+  const loaded = (use: string) => {
+    const probe = join(folder, 'builtins-probe.cjs');
+    writeFileSync(
+      probe,
+      `const cc = require('clusterchart');
+const sim = cc.createSimulatedCluster();
+const control = cc.createControl({ port: sim, clock: sim.clock, signals: false });
+const report = () => console.log(JSON.stringify(${JSON.stringify(builtins)}.filter((m) => process.moduleLoadList.includes('NativeModule ' + m))));
+${use}`,
+    );
+    return JSON.parse(node([probe])) as string[];
+  };
+  expect(loaded('report()')).toEqual([]);
+  expect(loaded('cc.createDashboard(control).then((dashboard) => (report(), dashboard.close()))')).toEqual(['http', 'crypto']);
+});
