@@ -54,7 +54,7 @@ test('the entry point loads zod, prom-client and @viz-js/viz only when a feature
   expect(JSON.parse(loaded(`${control}; cc.createMetrics(control)`))).toEqual(['prom-client']);
 });
 
-test('the CJS entry point loads node:http, node:crypto and node:fs/promises only for a dashboard', () => {
+test('the CJS entry point loads node:http and node:crypto only for a dashboard, and node:fs/promises for neither', () => {
   // A script file, not `-e`: Node's own eval loads node:crypto.
   const builtins = ['http', 'crypto', 'fs/promises'];
   const loaded = (use: string) => {
