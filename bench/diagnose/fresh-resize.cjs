@@ -8,7 +8,9 @@
 //   the primary reaps the first and the last of the six (node:cluster's `exit`), its CPU.
 //   (S7 itself counts a worker gone once it is a zombie: the reaping is not in its figure.)
 // bench/diagnose/shrink.cjs times warm shrinks, many in one process.
-// Run after `npm run build`: node bench/diagnose/fresh-resize.cjs
+// Run after `npm run build`: node bench/diagnose/fresh-resize.cjs [NODE FLAGS FOR THE PRIMARIES]
+// (e.g. --no-lazy: the workers get none of them). compile-log.cjs runs one primary of it
+// under V8's function log, between the two marks around the shrink.
 const cluster = require('node:cluster');
 const path = require('node:path');
 
@@ -65,13 +67,19 @@ async function resize(which) {
     shrink = () => workers.slice(2).forEach((w) => w.disconnect());
   } else {
     const { createControl } = require(path.join(root, 'dist', 'index.cjs'));
-    const control = createControl({ exec: app, size: 4, agent: true, signals: false });
+    const control = createControl({ exec: app, size: 4, agent: true, signals: false, execArgv: [] });
     await control.start();
     grow = () => control.setSize(8).catch(() => {});
     shrink = () => control.setSize(2).catch(() => {});
   }
   const growCpu = await measure(window, grow, () => listening.length === 4);
-  const shrinkCpu = await measure(window, shrink, () => reaped.length === 6);
+  // Named marks for compile-log.cjs: each shows in V8's function log when it first runs.
+  const markedShrink = () => {
+    (function shrinkBegins() {})();
+    shrink();
+  };
+  const shrinkCpu = await measure(window, markedShrink, () => reaped.length === 6);
+  (function shrinkEnds() {})();
   console.log(
     JSON.stringify({
       forkFirst: forks[0].at,
@@ -91,13 +99,14 @@ async function resize(which) {
   process.exit(0);
 }
 
-if (process.argv[2] !== undefined) {
+if (process.argv[2] === 'bare' || process.argv[2] === 'clusterchart') {
   void resize(process.argv[2]);
 } else {
+  const primaryFlags = process.argv.slice(2);
   const { execFileSync } = require('node:child_process');
   const runs = { bare: [], clusterchart: [] };
   for (let round = 0; round < ROUNDS; round++) {
-    for (const which of Object.keys(runs)) runs[which].push(JSON.parse(execFileSync(process.execPath, [__filename, which], { encoding: 'utf8' })));
+    for (const which of Object.keys(runs)) runs[which].push(JSON.parse(execFileSync(process.execPath, [...primaryFlags, __filename, which], { encoding: 'utf8' })));
   }
   for (const [which, rows] of Object.entries(runs)) {
     const at = (key) => median(rows.map((r) => r[key])).toFixed(1);
@@ -108,5 +117,5 @@ if (process.argv[2] !== undefined) {
       `${''.padEnd(13)} 8 → 2: disconnect() calls at ${at('disconnectFirst')}–${at('disconnectLast')} ms, the longest ${at('disconnectLongest')} ms; first reaped at ${at('firstReaped')} ms, last at ${at('lastReaped')} ms; primary CPU ${at('shrinkCpu')} ms`,
     );
   }
-  console.log(`(medians of ${ROUNDS} fresh processes each)`);
+  console.log(`(medians of ${ROUNDS} fresh processes each${primaryFlags.length > 0 ? `, primaries run with ${primaryFlags.join(' ')}` : ''})`);
 }
