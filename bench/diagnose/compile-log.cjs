@@ -5,6 +5,8 @@
 // --log-function-events, ROUNDS times, and sums the compile events between its two marks
 // around the shrink, by script: clusterchart, XState, Node's own (which a bare node:cluster
 // primary compiles too). Medians of ROUNDS; the functions named are from the last round.
+// V8 logs each compile's wall time: one during which the primary loses its core (six workers
+// end on two cores meanwhile) counts long, up to a few ms; the medians leave those out.
 // Run after `npm run build`: node bench/diagnose/compile-log.cjs
 // (To see what that compiling costs: node bench/diagnose/fresh-resize.cjs --no-lazy.)
 const { execFileSync } = require('node:child_process');
@@ -41,15 +43,14 @@ function compiledDuringShrink(log) {
     if (event === 'first-execution' && name[0] === 'shrinkEnds') break;
     if (!inShrink || event === 'first-execution' || Number(ms) === 0) continue;
     const key = `${script}:${start}-${end}`;
-    const fn = functions.get(key) ?? { script, name: name.join(',') || '(anonymous)', ms: 0 };
+    const fn = functions.get(key) ?? { script, start: Number(start), name: name.join(',') || '(anonymous)', ms: 0 };
     fn.ms += Number(ms);
     functions.set(key, fn);
   }
   const groups = {};
-  for (const [key, fn] of functions) {
-    const url = urls.get(fn.script) ?? '';
-    fn.group = groupOf(url);
-    fn.where = whereIs(url, Number(key.split(':')[1].split('-')[0]));
+  for (const fn of functions.values()) {
+    fn.url = urls.get(fn.script) ?? '';
+    fn.group = groupOf(fn.url);
     const group = (groups[fn.group] ??= { functions: 0, ms: 0 });
     group.functions += 1;
     group.ms += fn.ms;
@@ -78,5 +79,5 @@ for (const group of groups) {
 }
 console.log('the longest to compile, last round:');
 for (const fn of rounds.at(-1).functions.sort((a, b) => b.ms - a.ms).slice(0, 8)) {
-  console.log(`  ${fn.ms.toFixed(3)} ms  ${fn.name} (${fn.where})`);
+  console.log(`  ${fn.ms.toFixed(3)} ms  ${fn.name} (${whereIs(fn.url, fn.start)})`);
 }

@@ -90,13 +90,13 @@ test.each([7, 0])('a restart adds restartYield %i to the outgoing workers\' nice
 });
 
 test.each([
-  [false, 'process', ''],
-  [true, 'process', ''],
-  [true, 'worker', ''],
+  { agent: false, listenOn: 'process', importsAgent: false },
+  { agent: true, listenOn: 'process', importsAgent: false },
+  { agent: true, listenOn: 'worker', importsAgent: false },
   // A control without the agent sends the message itself; the agent the app loaded must not hand it on again.
-  [false, 'process', ', the app loading the agent itself'],
-])('an app hears the shutdown message once per shutdown (agent %s, listening on the %s%s)', async (agent, listenOn, imported) => {
-  const { control } = await supervise({ app: 'echo-shutdown.cjs', size: 1, agent }, { LISTEN_ON: listenOn, IMPORT_AGENT: imported === '' ? '0' : '1' });
+  { agent: false, listenOn: 'process', importsAgent: true },
+])('an app hears the shutdown message once per shutdown (agent $agent, listening on the $listenOn, the app loads the agent itself: $importsAgent)', async ({ agent, listenOn, importsAgent }) => {
+  const { control } = await supervise({ app: 'echo-shutdown.cjs', size: 1, agent }, { LISTEN_ON: listenOn, IMPORT_AGENT: importsAgent ? '1' : '0' });
   await control.start();
   const heard: unknown[] = [];
   control.on('message', (e) => heard.push(e.message));
