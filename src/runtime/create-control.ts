@@ -98,7 +98,11 @@ export interface Control {
   /** The XState actor of the control, for inspection. */
   readonly actor: ControlActor;
   readonly settings: SupervisionSettings;
-  /** Starts the workers; resolves once the size is first reached. */
+  /**
+   * Starts the workers; resolves once the size is first reached. Called during a stop, it
+   * starts once the stop has ended, unless `stop()` is called again meanwhile
+   * (`CC_ERR_CONTROL_STOPPED`) or `close()` (`CC_ERR_CONTROL_CLOSED`).
+   */
   start(): Promise<void>;
   /** Stops every worker in parallel (escalating); resolves when all have exited. */
   stop(options?: { force?: boolean }): Promise<void>;
@@ -299,18 +303,28 @@ function bindControl(
     return [id];
   };
   const allExited = (ids: number[]) => () => ids.every((id) => state().context.workers[id] === undefined);
+  /** stop() calls so far: a start() waiting for a stop to end gives way to a later one. */
+  let stopCalls = 0;
 
   const control: Control = {
     actor,
     settings,
     async start() {
       requireOpen('start');
-      if (isIn('stopping')) await until('start', () => isIn('stopped'), true);
+      if (isIn('stopping')) {
+        // Starts once the stop in progress has ended, unless the control was closed or told
+        // to stop again meanwhile: the later call wins.
+        const stopsBefore = stopCalls;
+        await until('start', () => isIn('stopped'), true);
+        requireOpen('start');
+        if (stopCalls !== stopsBefore) throw createError('CC_ERR_CONTROL_STOPPED', { what: 'start' });
+      }
       if (!isIn('running')) actor.send({ type: 'control.start' });
       return until('start', atSize);
     },
     async stop({ force = false } = {}) {
       requireOpen('stop');
+      stopCalls++;
       actor.send({ type: 'control.stop', force });
       // Idle or stopped with no worker (adopted ones included): nothing to stop.
       if (isIn('idle', 'stopped')) return;

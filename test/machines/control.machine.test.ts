@@ -2,7 +2,7 @@
  * The rules of the control statechart (DESIGN.md "Control statechart"), each on the
  * simulated cluster with exact states and instants.
  */
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { simulate } from '../helpers/simulation.js';
 
 /** A healthy worker is older than minRestartAge (2000 ms by default). */
@@ -415,6 +415,48 @@ describe('stop', () => {
     await started;
     expect(s.ready()).toBe(2);
     expect(s.workers().map((w) => w.id)).toEqual([3, 4]);
+  });
+
+  test('a start() during a stop starts once stopped; stopped again or closed before that, it rejects and sends nothing', async () => {
+    const draining = () => simulate({ size: 2 }, () => ({ drainTime: 50 }));
+    const s = draining();
+    s.start(100);
+    void s.control.stop();
+    const started = s.control.start();
+    s.advance(50);
+    expect(s.snapshot().value).toBe('stopped');
+    // Once the promises have settled (setImmediate runs after every microtask), start() has sent its start.
+    await new Promise(setImmediate);
+    expect(s.snapshot().value).toMatchObject({ running: {} });
+    s.advance(100);
+    await started;
+    expect(s.ready()).toBe(2);
+
+    const again = draining();
+    again.start(100);
+    void again.control.stop();
+    const superseded = again.control.start();
+    const stoppedAgain = again.control.stop();
+    again.advance(50);
+    await expect(superseded).rejects.toMatchObject({ code: 'CC_ERR_CONTROL_STOPPED' });
+    await stoppedAgain;
+    again.advance(100);
+    expect(again.snapshot().value).toBe('stopped');
+    expect(again.forks()).toHaveLength(2);
+
+    const closed = draining();
+    closed.start(100);
+    void closed.control.stop();
+    const refused = closed.control.start();
+    closed.advance(50);
+    closed.control.close();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      await expect(refused).rejects.toMatchObject({ code: 'CC_ERR_CONTROL_CLOSED' });
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
 
