@@ -7,6 +7,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createError, warningCodes } from '../errors.js';
 import { type ShutdownMessage, type StatsReply, type StatsRequest, TERMINATE_NOTICE, isAgentMessage, isStatsReply, workerEnv } from './agent-protocol.js';
@@ -37,6 +38,7 @@ export function agentPath(): string {
 export function createNodeClusterPort(options: ControlOptions, onError: (error: Error) => void = () => {}): ClusterPort {
   if (!cluster.isPrimary) throw createError('CC_ERR_CONTROL_NOT_PRIMARY');
   if (claimant !== null) throw createError('CC_ERR_CONTROL_EXISTS');
+  if (options.exec !== undefined) checkExec(options.exec);
   const execArgv = [...(options.execArgv ?? process.execArgv), ...(options.agent === true ? ['--require', agentPath()] : [])];
   cluster.setupPrimary({
     ...(options.exec === undefined ? {} : { exec: options.exec }),
@@ -246,6 +248,19 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
   };
   claimant = port;
   return port;
+}
+
+/** What Node, or a loader given in execArgv, may add to the name of a script given without it. */
+const SCRIPT_EXTENSIONS = ['.js', '.cjs', '.mjs', '.json', '.node', '.ts', '.cts', '.mts', '.tsx', '.jsx'];
+
+/**
+ * Refuses an `exec` that no worker could run: nothing at its path, with or without an
+ * extension. Every fork would die of MODULE_NOT_FOUND until the control gave up.
+ */
+function checkExec(exec: string): void {
+  const path = resolve(exec);
+  if (existsSync(path) || SCRIPT_EXTENSIONS.some((extension) => existsSync(path + extension))) return;
+  throw createError('CC_ERR_OPTION_INVALID', { option: 'exec', reason: `there is nothing to run at ${path}` });
 }
 
 /** The coded error of a fork that threw (no process was created). */

@@ -323,6 +323,19 @@ describe('a fork that throws', () => {
   });
 });
 
+describe('exec', () => {
+  test('is refused when there is nothing to run at its path, before node:cluster is claimed; a name without its extension is left to Node', async () => {
+    expect(() => createControl({ exec: app('no-such-app.cjs'), signals: false })).toThrow(
+      expect.objectContaining({ code: 'CC_ERR_OPTION_INVALID', message: expect.stringContaining(`Option exec is invalid: there is nothing to run at ${app('no-such-app.cjs')}`) }),
+    );
+    // A loader in execArgv may find `http-plain` as http-plain.cjs: not refused.
+    createControl({ exec: app('http-plain'), signals: false }).close();
+    const { control: started } = await supervise({ app: 'http-plain.cjs', size: 1 });
+    await started.start();
+    expect((await started.status()).workers.map((w) => w.state)).toEqual(['online.ready']);
+  });
+});
+
 describe('close()', () => {
   test('rejects the calls still waiting and every later call with CC_ERR_CONTROL_CLOSED; a second close() changes nothing', async () => {
     const { control: first } = await supervise({ app: 'ready-message.cjs', size: 1, readyOn: 'message' });
