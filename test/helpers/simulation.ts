@@ -10,6 +10,13 @@ import type { SettingsInput } from '../../src/options.js';
 
 export type Logged = ControlEmitted & { at: number };
 
+/**
+ * Resolves once every promise that can settle at this simulated instant has (setImmediate runs
+ * after the microtasks): the continuations of the control's methods, as a real process runs
+ * them before its next timer.
+ */
+export const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export function simulate(settings: SettingsInput = {}, scriptFor?: ScriptFor) {
   const sim = createSimulatedCluster(scriptFor === undefined ? {} : { scriptFor });
   const control = createControl({ ...settings, port: sim, clock: sim.clock, signals: false });

@@ -3,7 +3,7 @@
  * simulated cluster with exact states and instants.
  */
 import { describe, expect, test, vi } from 'vitest';
-import { simulate } from '../helpers/simulation.js';
+import { settled, simulate } from '../helpers/simulation.js';
 
 /** A healthy worker is older than minRestartAge (2000 ms by default). */
 const settle = 3000;
@@ -425,8 +425,8 @@ describe('stop', () => {
     const started = s.control.start();
     s.advance(50);
     expect(s.snapshot().value).toBe('stopped');
-    // Once the promises have settled (setImmediate runs after every microtask), start() has sent its start.
-    await new Promise(setImmediate);
+    // Once the promises have settled, start() has sent its start.
+    await settled();
     expect(s.snapshot().value).toMatchObject({ running: {} });
     s.advance(100);
     await started;

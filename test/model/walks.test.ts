@@ -17,6 +17,7 @@ import type { SettingsInput } from '../../src/options.js';
 import type { ClusterPort } from '../../src/runtime/cluster-port.js';
 import { type Control, createControl } from '../../src/runtime/create-control.js';
 import { type SimulatedClock, type WorkerScript, createSimulatedClock, createSimulatedCluster } from '../../src/runtime/simulated-cluster.js';
+import { settled } from '../helpers/simulation.js';
 import type { ModelConfig, ModelPath } from './paths.js';
 import { describeStimulus, stimuliOf } from './paths.js';
 import { PathMismatch, runPath } from './runner.js';
@@ -123,9 +124,6 @@ function steppingClock(): SimulatedClock & { next(): number | undefined } {
 
 class InvariantBroken extends Error {}
 
-/** Lets every promise that can settle now do so: setImmediate runs once the microtasks are done. */
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 async function runWalk(walk: Walk): Promise<void> {
   const clock = steppingClock();
   let settling = false;
@@ -225,11 +223,11 @@ async function runWalk(walk: Walk): Promise<void> {
     const target = clock.now() + ms;
     for (let due = clock.next(); due !== undefined && due <= target; due = clock.next()) {
       clock.advance(due - clock.now());
-      await settle();
+      await settled();
       check();
     }
     clock.advance(target - clock.now());
-    await settle();
+    await settled();
     check();
   };
 
@@ -237,7 +235,7 @@ async function runWalk(walk: Walk): Promise<void> {
   const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
   try {
     swallow(control.start());
-    await settle();
+    await settled();
     check();
     for (const op of walk.ops) {
       log.push(JSON.stringify(op));
@@ -288,7 +286,7 @@ async function runWalk(walk: Walk): Promise<void> {
           await advance(op.ms);
           break;
       }
-      await settle();
+      await settled();
       check();
     }
 
