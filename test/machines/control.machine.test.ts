@@ -192,6 +192,24 @@ describe('restart', () => {
     expect(s.snapshot().matches({ running: { rollout: { restarting: 'canary' } } })).toBe(true);
   });
 
+  test('a canary shut down in probation (an expected exit) sends the rollout back to a new canary, in health', async () => {
+    const s = simulate({ size: 2, restartProbation: 1000 });
+    s.start(settle);
+    void s.control.restart();
+    s.advance(500);
+    expect(s.snapshot().matches({ running: { rollout: { restarting: 'probation' } } })).toBe(true);
+    void s.control.shutdown(3);
+    // The canary drains and exits 1 ms after its disconnect; its replacement is the new canary.
+    s.advance(10);
+    expect(s.of('exit').map((e) => [e.worker.id, e.exit.expected])).toEqual([[3, true]]);
+    expect(s.snapshot().matches({ running: { rollout: { restarting: 'canary' }, health: 'ok' } })).toBe(true);
+    expect(s.forks().slice(2).map((f) => f.detail)).toEqual([
+      { slot: 0, generation: 2 },
+      { slot: 0, generation: 2 },
+    ]);
+    expect(s.of('shutdown').filter((e) => e.worker.generation === 1)).toHaveLength(0);
+  });
+
   test('a replacement that never gets ready keeps the old worker, enters danger, and the rollout resumes once replacements succeed', async () => {
     let failing = true;
     const s = simulate({ size: 2, startupTimeout: 1000, restartProbation: 0, maxRestarts: Infinity }, ({ generation }) =>
