@@ -1,8 +1,21 @@
 'use strict';
 // What the worker agent costs one worker: fork → listening, CPU time and RSS of a worker of
 // bench/apps/http-plain.cjs with and without `--require dist/worker.cjs` (8 workers, one at
-// a time, medians). Run after `npm run build`: node bench/diagnose/agent-cost.cjs
+// a time, medians); then the CPU of loading the agent alone, in workers that require it and
+// end, against requiring an empty CommonJS file (the loader's own first use, which the app
+// would pay otherwise; 15 workers each, medians).
+// Run after `npm run build`: node bench/diagnose/agent-cost.cjs
 const cluster = require('node:cluster');
+
+if (cluster.isWorker) {
+  // The load-only workers: measure one require, report it, end.
+  const before = process.cpuUsage();
+  require(process.env.LOAD);
+  const { user, system } = process.cpuUsage(before);
+  process.send((user + system) / 1000, () => process.disconnect());
+  return;
+}
+
 const { readFileSync } = require('node:fs');
 const path = require('node:path');
 
@@ -37,8 +50,24 @@ async function measure(agent) {
   console.log(`agent ${agent ? 'on ' : 'off'}: fork → listening ${median(boot).toFixed(0)} ms, CPU ${median(cpu)} ms, RSS ${median(rss).toFixed(1)} MB`);
 }
 
+async function measureLoad(file, label) {
+  cluster.setupPrimary({ exec: __filename, execArgv: [] });
+  const cpu = [];
+  for (let i = 0; i < 15; i++) {
+    const worker = cluster.fork({ LOAD: file });
+    cpu.push(await new Promise((resolve) => worker.once('message', resolve)));
+    await new Promise((resolve) => worker.once('exit', resolve));
+  }
+  console.log(`loading ${label}: ${median(cpu).toFixed(2)} ms of CPU`);
+}
+
 (async () => {
   await measure(false);
   await measure(true);
+  const empty = path.join(require('node:os').tmpdir(), `agent-cost-empty-${process.pid}.cjs`);
+  require('node:fs').writeFileSync(empty, '');
+  await measureLoad(empty, 'an empty file  ');
+  await measureLoad(path.join(root, 'dist', 'worker.cjs'), 'the agent      ');
+  require('node:fs').rmSync(empty);
   process.exit(0);
 })();

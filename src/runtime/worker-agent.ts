@@ -20,7 +20,9 @@
 import { ChildProcess } from 'node:child_process';
 import cluster from 'node:cluster';
 import type { Server as HttpServer, ServerResponse } from 'node:http';
-import net from 'node:net';
+// By name: esbuild's CommonJS build copies a default-imported builtin's every export at load,
+// about 0.1 ms of each worker's boot for node:net (bench/diagnose/agent-cost.cjs).
+import { Server, type Socket } from 'node:net';
 import {
   type AgentMessage,
   type ShutdownMessage,
@@ -285,19 +287,19 @@ function signalQuietly(pid: number, signal: NodeJS.Signals): void {
 }
 
 /**
- * Every net.Server (so every http/https server) announces itself through `listen`; wrapping
+ * Every Server (so every http/https server) announces itself through `listen`; wrapping
  * the prototype once catches servers the app creates after the agent loaded.
  */
-function wrapListen(onListen: (server: net.Server) => void): void {
-  const original = net.Server.prototype.listen;
-  net.Server.prototype.listen = function listen(this: net.Server, ...args: unknown[]) {
+function wrapListen(onListen: (server: Server) => void): void {
+  const original = Server.prototype.listen;
+  Server.prototype.listen = function listen(this: Server, ...args: unknown[]) {
     onListen(this);
-    return Reflect.apply(original, this, args) as net.Server;
+    return Reflect.apply(original, this, args) as Server;
   } as typeof original;
 }
 
 interface ServerRegistry {
-  add(server: net.Server): void;
+  add(server: Server): void;
   /**
    * Stops every server from accepting (`close: false` leaves that to node:cluster's
    * disconnect) and closes its connections as they become idle; from then on, a server that
@@ -313,11 +315,11 @@ interface ServerRegistry {
 
 /** The servers of the process, from `listen` until their `close` (all connections gone). */
 function createServerRegistry(onEmpty: () => void): ServerRegistry {
-  const servers = new Set<net.Server>();
-  const drainers = new WeakMap<net.Server, (close: boolean) => void>();
+  const servers = new Set<Server>();
+  const drainers = new WeakMap<Server, (close: boolean) => void>();
   let draining = false;
 
-  const watch = (server: net.Server) => {
+  const watch = (server: Server) => {
     const drain = isHttpServer(server) ? watchHttpServer(server) : (close: boolean) => close && server.close();
     drainers.set(server, drain);
     // A listen still pending when draining began (a cluster worker asks the primary for
@@ -351,12 +353,12 @@ function createServerRegistry(onEmpty: () => void): ServerRegistry {
   };
 }
 
-function connectionsOf(server: net.Server): Promise<number> {
+function connectionsOf(server: Server): Promise<number> {
   return new Promise((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)));
 }
 
 /** http and https servers; http2 and plain net servers have no closeIdleConnections. */
-function isHttpServer(server: net.Server): server is HttpServer {
+function isHttpServer(server: Server): server is HttpServer {
   return typeof (server as Partial<HttpServer>).closeIdleConnections === 'function';
 }
 
@@ -374,10 +376,10 @@ interface ConnectionState {
  * exactly the reset this avoids. That request is answered, with `Connection: close`.
  */
 function watchHttpServer(server: HttpServer): (close: boolean) => void {
-  const connections = new Map<net.Socket, ConnectionState>();
+  const connections = new Map<Socket, ConnectionState>();
   let draining = false;
 
-  const stateOf = (socket: net.Socket): ConnectionState => {
+  const stateOf = (socket: Socket): ConnectionState => {
     let state = connections.get(socket);
     if (state === undefined) {
       state = { responses: new Set(), grace: undefined };
@@ -390,7 +392,7 @@ function watchHttpServer(server: HttpServer): (close: boolean) => void {
     return state;
   };
 
-  const closeWhenIdle = (socket: net.Socket, state: ConnectionState) => {
+  const closeWhenIdle = (socket: Socket, state: ConnectionState) => {
     if (state.responses.size > 0 || socket.destroyed) return;
     clearTimeout(state.grace);
     state.grace = setTimeout(() => {
@@ -401,7 +403,7 @@ function watchHttpServer(server: HttpServer): (close: boolean) => void {
 
   // https hands its sockets to http on 'secureConnection', after the TLS handshake.
   const connectionEvent = 'setSecureContext' in server ? 'secureConnection' : 'connection';
-  server.on(connectionEvent, (socket: net.Socket) => {
+  server.on(connectionEvent, (socket: Socket) => {
     const state = stateOf(socket);
     if (draining) closeWhenIdle(socket, state);
   });
@@ -438,8 +440,8 @@ function watchHttpServer(server: HttpServer): (close: boolean) => void {
   };
 }
 
-function hasHttpParser(socket: net.Socket): boolean {
-  return (socket as net.Socket & { parser?: unknown }).parser != null;
+function hasHttpParser(socket: Socket): boolean {
+  return (socket as Socket & { parser?: unknown }).parser != null;
 }
 
 // Last, so that every constant above is initialised when the agent starts.
