@@ -202,7 +202,6 @@ const within = {
   running: stateIn('running') as never,
   restarting: stateIn({ running: { rollout: 'restarting' } }) as never,
   rolling: stateIn({ running: { rollout: { restarting: 'rolling' } } }) as never,
-  probation: stateIn({ running: { rollout: { restarting: 'probation' } } }) as never,
   danger: stateIn({ running: { health: 'danger' } }) as never,
   backoff: stateIn({ running: { health: { danger: 'backoff' } } }) as never,
 };
@@ -384,11 +383,9 @@ export const controlMachine = setup({
           return;
         }
       }
+      enqueue.raise({ type: 'control.workerExit', exit });
       // An expected exit is one the control asked for: the worker was stopping, which the
-      // reconciler no longer counts, so its exit cannot change the plan, nor health (only an
-      // unexpected exit is a danger). Only probation hears it: a new worker gone sends the
-      // rollout back to its canary. A shrink's exits thus take one step each, not two.
-      if (isUnexpected(exit) || check(within.probation)) enqueue.raise({ type: 'control.workerExit', exit });
+      // reconciler no longer counts, so its exit cannot change the plan.
       if (isUnexpected(exit)) enqueue.raise({ type: 'control.reconcile' });
     }),
   },
