@@ -3,8 +3,10 @@
 // bench/apps/http-plain.cjs with and without `--require dist/worker.cjs` (8 workers, one at
 // a time, medians); then the CPU of loading the agent alone, in workers that require it and
 // end, against requiring an empty CommonJS file (the loader's own first use, which the app
-// would pay otherwise; 15 workers each, medians).
-// Run after `npm run build`: node bench/diagnose/agent-cost.cjs
+// would pay otherwise; 15 workers each, medians). Other builds of the agent given as
+// arguments are loaded too, in turn with this one, twice over (to compare two commits: the
+// dist/worker.cjs of a `git worktree` built with `npm run build`).
+// Run after `npm run build`: node bench/diagnose/agent-cost.cjs [OTHER dist/worker.cjs …]
 const cluster = require('node:cluster');
 
 if (cluster.isWorker) {
@@ -16,7 +18,8 @@ if (cluster.isWorker) {
   return;
 }
 
-const { readFileSync } = require('node:fs');
+const { readFileSync, rmSync, writeFileSync } = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..', '..');
@@ -50,7 +53,7 @@ async function measure(agent) {
   console.log(`agent ${agent ? 'on ' : 'off'}: fork → listening ${median(boot).toFixed(0)} ms, CPU ${median(cpu)} ms, RSS ${median(rss).toFixed(1)} MB`);
 }
 
-async function measureLoad(file, label) {
+async function measureLoad(label, file) {
   cluster.setupPrimary({ exec: __filename, execArgv: [] });
   const cpu = [];
   for (let i = 0; i < 15; i++) {
@@ -58,16 +61,19 @@ async function measureLoad(file, label) {
     cpu.push(await new Promise((resolve) => worker.once('message', resolve)));
     await new Promise((resolve) => worker.once('exit', resolve));
   }
-  console.log(`loading ${label}: ${median(cpu).toFixed(2)} ms of CPU`);
+  console.log(`loading ${label.padEnd(15)} ${median(cpu).toFixed(2)} ms of CPU`);
 }
 
 (async () => {
   await measure(false);
   await measure(true);
-  const empty = path.join(require('node:os').tmpdir(), `agent-cost-empty-${process.pid}.cjs`);
-  require('node:fs').writeFileSync(empty, '');
-  await measureLoad(empty, 'an empty file  ');
-  await measureLoad(path.join(root, 'dist', 'worker.cjs'), 'the agent      ');
-  require('node:fs').rmSync(empty);
+  const empty = path.join(os.tmpdir(), `agent-cost-empty-${process.pid}.cjs`);
+  writeFileSync(empty, '');
+  await measureLoad('an empty file', empty);
+  const agents = [path.join(root, 'dist', 'worker.cjs'), ...process.argv.slice(2).map((file) => path.resolve(file))];
+  for (let round = 0; round < (agents.length > 1 ? 2 : 1); round++) {
+    for (const agent of agents) await measureLoad(agents.length > 1 ? agent : 'the agent', agent);
+  }
+  rmSync(empty);
   process.exit(0);
 })();

@@ -20,8 +20,8 @@
 import { ChildProcess } from 'node:child_process';
 import cluster from 'node:cluster';
 import type { Server as HttpServer, ServerResponse } from 'node:http';
-// By name: esbuild's CommonJS build copies a default-imported builtin's every export at load,
-// about 0.1 ms of each worker's boot for node:net (bench/diagnose/agent-cost.cjs).
+// By name: esbuild's CommonJS build copies every export of a default-imported builtin at
+// load; for node:net, about 0.05 ms of each worker's boot (bench/analysis.md, "This round").
 import { Server, type Socket } from 'node:net';
 import {
   type AgentMessage,
@@ -287,7 +287,7 @@ function signalQuietly(pid: number, signal: NodeJS.Signals): void {
 }
 
 /**
- * Every Server (so every http/https server) announces itself through `listen`; wrapping
+ * Every net.Server (so every http/https server) announces itself through `listen`; wrapping
  * the prototype once catches servers the app creates after the agent loaded.
  */
 function wrapListen(onListen: (server: Server) => void): void {

@@ -283,8 +283,9 @@ async function runWalk(walk: Walk): Promise<void> {
           sim.forkExternal(op.script);
           break;
         case 'advance':
+          // It settles and checks at its last instant.
           await advance(op.ms);
-          break;
+          continue;
       }
       await settled();
       check();
