@@ -231,10 +231,13 @@ export const workerMachine = setup({
       },
     },
     disconnecting: {
-      entry: [
-        { type: 'disconnect', params: ({ context }) => ({ id: context.id }) },
-        { type: 'notifyControl', params: ({ context }) => ({ type: 'worker.stopping', id: context.id, how: 'shutdown' }) },
-      ],
+      // A worker that disconnected on its own has no channel left to close, and the control
+      // did not shut it down: it is only waited for, and terminated if it lingers.
+      entry: enqueueActions(({ context, enqueue }) => {
+        if (!isRequested(context.stopReason)) return;
+        enqueue({ type: 'disconnect', params: { id: context.id } });
+        enqueue({ type: 'notifyControl', params: { type: 'worker.stopping', id: context.id, how: 'shutdown' } });
+      }),
       after: { shutdownTimeout: 'exiting' },
       on: {
         'cluster.exit': { target: 'exited', actions: recordExit('stopping') },

@@ -134,6 +134,10 @@ describe('exit classification', () => {
     expect(s.of('exit')[0]?.exit).toMatchObject({ id: 1, phase: 'runtime', expected: false });
     s.advance(70);
     expect(s.of('exit')[1]?.exit).toMatchObject({ id: 2, phase: 'startup', expected: false });
+    // Neither was shut down: the control announces no shutdown and calls no disconnect.
+    expect(s.of('disconnect').map((e) => e.worker.id)).toEqual([1, 2]);
+    expect(s.of('shutdown')).toEqual([]);
+    expect(s.sim.calls.filter((c) => c.call === 'disconnect')).toEqual([]);
   });
 
   test('a shutdown before online can only terminate (no IPC channel yet)', () => {

@@ -737,8 +737,11 @@ class Engine {
       case 'online.ready':
         return notify({ type: 'worker.serving', id: w.id });
       case 'disconnecting':
-        this.portDisconnect(w.id);
-        notify({ type: 'worker.stopping', id: w.id, how: 'shutdown' });
+        // Disconnected on its own: nothing to close, no shutdown to announce.
+        if (w.stopReason === 'shutdown' || w.stopReason === 'terminate') {
+          this.portDisconnect(w.id);
+          notify({ type: 'worker.stopping', id: w.id, how: 'shutdown' });
+        }
         return after('shutdownTimeout', s.settings.shutdownTimeout);
       case 'exiting.terminating':
         this.portSignal(w.id, 'SIGTERM');
