@@ -169,6 +169,8 @@ function bindControl(
   /** once() wrapper → the listener it wraps. */
   const onceOf = new WeakMap<(event: never) => void, unknown>();
   const lastState = new Map<string, string>();
+  /** New workers whose `starting` waits for their pid: the fork fact follows the step that forked them. */
+  const awaitingPid = new Set<string>();
   let startTime: number | null = null;
 
   const dispatch = <K extends ControlEventType>(event: ControlEventMap[K]) => {
@@ -196,9 +198,16 @@ function bindControl(
     const from = lastState.get(key) ?? null;
     if (snapshot.status === 'done') lastState.delete(key);
     else lastState.set(key, to);
-    if (from === to) return;
     const { id, pid, slot, generation } = snapshot.context;
-    dispatch({ type: 'transition', worker: { id, pid, slot, generation }, from, to });
+    const worker = { id, pid, slot, generation };
+    if (from === null && to === 'starting' && pid === null) {
+      awaitingPid.add(key);
+      return;
+    }
+    // Announced with its pid once known, or without it when the worker leaves `starting` first (a failed fork).
+    if (awaitingPid.delete(key)) dispatch({ type: 'transition', worker, from: null, to: 'starting' });
+    if (from === to) return;
+    dispatch({ type: 'transition', worker, from, to });
   };
   let inspecting: { unsubscribe(): void } | null = null;
   /** Inspects while `transition` has listeners; a late start takes each worker's state as it is. */
@@ -209,6 +218,7 @@ function bindControl(
       inspecting!.unsubscribe();
       inspecting = null;
       lastState.clear();
+      awaitingPid.clear();
       return;
     }
     for (const ref of Object.values(state().context.workers)) {
