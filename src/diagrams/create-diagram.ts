@@ -3,10 +3,11 @@
  * machine's definition; SVG is the DOT laid out by Graphviz.
  */
 import type { AnyStateMachine } from 'xstate';
+import { didYouMean } from '../closest-name.js';
 import { createError } from '../errors.js';
 import { readChart } from './read-chart.js';
 import { renderSvg } from './render-svg.js';
-import { type DotOptions, toDot } from './to-dot.js';
+import { type DotOptions, rankdirs, toDot } from './to-dot.js';
 import { toMermaid } from './to-mermaid.js';
 
 export const diagramFormats = ['mermaid', 'dot', 'svg'] as const;
@@ -18,6 +19,13 @@ export interface DiagramOptions extends DotOptions {
 
 /** The diagram of a machine as text: Mermaid `stateDiagram-v2`, Graphviz DOT or SVG. */
 export async function createDiagram(machine: AnyStateMachine, options: DiagramOptions): Promise<string> {
+  const { rankdir } = options as { rankdir: unknown };
+  if (rankdir !== undefined && !rankdirs.includes(rankdir as never)) {
+    throw createError('CC_ERR_OPTION_INVALID', {
+      option: 'rankdir',
+      reason: `expected one of ${rankdirs.join(', ')}, got ${String(rankdir)}${didYouMean(String(rankdir), rankdirs)}`,
+    });
+  }
   const chart = readChart(machine);
   switch (options.format) {
     case 'mermaid':

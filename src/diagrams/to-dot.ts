@@ -10,9 +10,12 @@
  */
 import { type Chart, type ChartState, edgesOf, statesOf } from './read-chart.js';
 
+export const rankdirs = ['TB', 'LR'] as const;
+export type Rankdir = (typeof rankdirs)[number];
+
 export interface DotOptions {
   /** Graphviz `rankdir`. Default `TB`. */
-  rankdir?: 'TB' | 'LR';
+  rankdir?: Rankdir;
 }
 
 /** Prefix of the SVG ids of state elements: `state:online.ready`. */

@@ -5,14 +5,14 @@
  * `worker.disconnect()`, and signals to the worker's process tree.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createError, warningCodes } from '../errors.js';
 import { type ShutdownMessage, type StatsReply, type StatsRequest, TERMINATE_NOTICE, isAgentMessage, isStatsReply, workerEnv } from './agent-protocol.js';
 import type { ClusterFact, ClusterPort, WorkerStats } from './cluster-port.js';
-import type { ControlOptions } from './create-control.js';
+import type { ControlOptions, WorkerEnv } from './create-control.js';
 import { killTree } from './process-tree.js';
 import { createWarden } from './warden.js';
 
@@ -38,8 +38,10 @@ export function agentPath(): string {
 export function createNodeClusterPort(options: ControlOptions, onError: (error: Error) => void = () => {}): ClusterPort {
   if (!cluster.isPrimary) throw createError('CC_ERR_CONTROL_NOT_PRIMARY');
   if (claimant !== null) throw createError('CC_ERR_CONTROL_EXISTS');
-  if (options.exec !== undefined) checkExec(options.exec);
-  const execArgv = [...(options.execArgv ?? process.execArgv), ...(options.agent === true ? ['--require', agentPath()] : [])];
+  const userExecArgv = options.execArgv ?? process.execArgv;
+  // The user's loaders only: the agent's own --require below resolves no script name.
+  if (options.exec !== undefined) checkExec(options.exec, hasLoader(userExecArgv, options.env));
+  const execArgv = [...userExecArgv, ...(options.agent === true ? ['--require', agentPath()] : [])];
   cluster.setupPrimary({
     ...(options.exec === undefined ? {} : { exec: options.exec }),
     ...(options.args === undefined ? {} : { args: options.args }),
@@ -250,17 +252,67 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
   return port;
 }
 
-/** What Node, or a loader given in execArgv, may add to the name of a script given without it. */
-const SCRIPT_EXTENSIONS = ['.js', '.cjs', '.mjs', '.json', '.node', '.ts', '.cts', '.mts', '.tsx', '.jsx'];
+/** What Node itself adds to the name of a main script (CommonJS main resolution). */
+const NODE_EXTENSIONS = ['.js', '.json', '.node'];
+
+/** What a loader or preload hook may add as well (tsx finds `./server` as server.ts). */
+const SCRIPT_EXTENSIONS = [...NODE_EXTENSIONS, '.cjs', '.mjs', '.ts', '.cts', '.mts', '.tsx', '.jsx'];
+
+/** The flags that give a worker a loader or preload hook, which may resolve names Node does not. */
+const LOADER_FLAGS = ['--import', '--loader', '--experimental-loader', '--require', '-r'];
 
 /**
- * Refuses an `exec` that no worker could run: nothing at its path, with or without an
- * extension. Every fork would die of MODULE_NOT_FOUND until the control gave up.
+ * Whether the workers get a loader: from the execArgv, or from NODE_OPTIONS as node:cluster
+ * passes it (the env object's own, else this process's; an env function is not called here).
  */
-function checkExec(exec: string): void {
+function hasLoader(execArgv: readonly string[], env: WorkerEnv | undefined): boolean {
+  const nodeOptions = typeof env === 'object' && 'NODE_OPTIONS' in env ? env.NODE_OPTIONS : process.env.NODE_OPTIONS;
+  const args = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
+  return args.some((arg) => LOADER_FLAGS.some((flag) => arg === flag || arg.startsWith(`${flag}=`)));
+}
+
+/**
+ * Refuses an `exec` that no worker could run: every fork would die of MODULE_NOT_FOUND until
+ * the control gave up. Without a loader, Node runs only what it finds by CommonJS main
+ * resolution; with one, any name to which a SCRIPT_EXTENSIONS could be added is left to it.
+ */
+function checkExec(exec: string, loader: boolean): void {
   const path = resolve(exec);
-  if (existsSync(path) || SCRIPT_EXTENSIONS.some((extension) => existsSync(path + extension))) return;
-  throw createError('CC_ERR_OPTION_INVALID', { option: 'exec', reason: `there is nothing to run at ${path}` });
+  const missing = whatIsMissing(path);
+  if (missing === null) return;
+  if (loader && (existsSync(path) || SCRIPT_EXTENSIONS.some((extension) => existsSync(path + extension)))) return;
+  throw createError('CC_ERR_OPTION_INVALID', { option: 'exec', reason: `there is nothing to run at ${path}${missing}` });
+}
+
+const isFile = (path: string) => statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+const isDirectory = (path: string) => statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+/** The file itself, else with one of NODE_EXTENSIONS added. */
+const fileAt = (path: string) => [path, ...NODE_EXTENSIONS.map((extension) => path + extension)].some(isFile);
+const indexIn = (dir: string) => NODE_EXTENSIONS.some((extension) => isFile(resolve(dir, `index${extension}`)));
+
+/**
+ * Null when `node <path>` finds a script: the file, else the name plus .js, .json or .node,
+ * else a directory's package.json main (resolved the same way, or its index) or the
+ * directory's index. Otherwise what is missing, to follow "there is nothing to run at <path>".
+ */
+function whatIsMissing(path: string): string | null {
+  if (fileAt(path)) return null;
+  if (!isDirectory(path)) {
+    const near = SCRIPT_EXTENSIONS.map((extension) => path + extension).find(existsSync);
+    if (near === undefined) return '';
+    return ` (found ${basename(near)}, but without a loader in execArgv or NODE_OPTIONS Node adds only .js, .json or .node to a name)`;
+  }
+  let main: unknown;
+  try {
+    main = (JSON.parse(readFileSync(resolve(path, 'package.json'), 'utf8')) as { main?: unknown }).main;
+  } catch (error) {
+    // Node refuses a package.json it cannot parse, index or not.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return ': it is a directory whose package.json Node cannot read';
+  }
+  const mainPath = typeof main === 'string' && main !== '' ? resolve(path, main) : null;
+  if ((mainPath !== null && (fileAt(mainPath) || indexIn(mainPath))) || indexIn(path)) return null;
+  if (mainPath === null) return ': it is a directory with no index.js and no package.json main';
+  return `: it is a directory with no index.js, and its package.json main ${String(main)} leads to no file`;
 }
 
 /** The coded error of a fork that threw (no process was created). */

@@ -241,7 +241,7 @@ describe('events', () => {
     expect(await cli(['add', '--control', sock])).toMatchObject({ code: 0 });
     const worker = (await status(sock)).workers.find((w) => w.id === 2)!;
     await human.waitFor(new RegExp(`^#2\\[${worker.pid}\\] online\\.booting -> online\\.ready$`));
-    expect(human.lines.slice(0, 3)).toEqual(['control: size 2', '#2[?] new -> starting', `#2[${worker.pid}] starting -> online.booting`]);
+    expect(human.lines.slice(0, 3)).toEqual(['control: size 2', `#2[${worker.pid}] new -> starting`, `#2[${worker.pid}] starting -> online.booting`]);
     await json.waitFor(/"type":"ready"/);
     const events = json.lines.map((l) => JSON.parse(l) as { type: string });
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['setSize', 'fork', 'online', 'listening', 'ready', 'transition']));

@@ -4,7 +4,7 @@
  */
 import { setup } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { createDiagram } from '../../src/diagrams/create-diagram.js';
+import { createDiagram, diagramFormats } from '../../src/diagrams/create-diagram.js';
 import { diagramMachines } from '../../src/diagrams/machines.js';
 import { leafPaths, readChart, statesOf } from '../../src/diagrams/read-chart.js';
 import { mermaidBlock, readDiagramBlock, replaceDiagramBlock } from '../../src/diagrams/readme-blocks.js';
@@ -106,6 +106,18 @@ describe('errors', () => {
     const error = await createDiagram(twice, { format: 'png' as never }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClusterchartError);
     expect((error as ClusterchartError).code).toBe('CC_ERR_OPTION_INVALID');
+  });
+
+  it.each([
+    ['XX', 'got XX'],
+    ['TD', 'got TD (did you mean TB?)'],
+  ])('rejects an unknown rankdir %s with CC_ERR_OPTION_INVALID, naming the option, the value and the one it obviously meant', async (rankdir, reason) => {
+    for (const format of diagramFormats) {
+      await expect(createDiagram(twice, { format, rankdir: rankdir as never })).rejects.toMatchObject({
+        code: 'CC_ERR_OPTION_INVALID',
+        details: { option: 'rankdir', reason: expect.stringContaining(reason) },
+      });
+    }
   });
 
   it('rejects DOT Graphviz cannot read with CC_ERR_OPTION_INVALID', async () => {

@@ -3,9 +3,11 @@
  * stops its control and SIGKILLs every pid it saw, whatever happens.
  */
 import cluster from 'node:cluster';
-import { getPriority } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { type Control, type ControlOptions, createControl } from '../../src/index.js';
 import { allGone, freePort, get, isAlive, killAll, startLoad, until } from '../helpers/processes.js';
 
@@ -324,15 +326,57 @@ describe('a fork that throws', () => {
 });
 
 describe('exec', () => {
-  test('is refused when there is nothing to run at its path, before node:cluster is claimed; a name without its extension is left to Node', async () => {
+  test('is refused when there is nothing to run at its path, before node:cluster is claimed', async () => {
     expect(() => createControl({ exec: app('no-such-app.cjs'), signals: false })).toThrow(
       expect.objectContaining({ code: 'CC_ERR_OPTION_INVALID', message: expect.stringContaining(`Option exec is invalid: there is nothing to run at ${app('no-such-app.cjs')}`) }),
     );
-    // A loader in execArgv may find `http-plain` as http-plain.cjs: not refused.
-    createControl({ exec: app('http-plain'), signals: false }).close();
     const { control: started } = await supervise({ app: 'http-plain.cjs', size: 1 });
     await started.start();
     expect((await started.status()).workers.map((w) => w.state)).toEqual(['online.ready']);
+  });
+
+  describe('is resolved as Node resolves a main script: the name, + .js, .json or .node, a directory\'s package.json main or index', () => {
+    let dir = '';
+    const at = (name: string) => join(dir, name);
+    /** Workers with no loader, neither in execArgv nor in NODE_OPTIONS (vitest's own execArgv has a --require). */
+    const plain = { signals: false, execArgv: [], env: { NODE_OPTIONS: '' } } satisfies ControlOptions;
+
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'clusterchart-exec-'));
+      for (const name of ['cjs/server.cjs', 'mjs/sto.mjs', 'js/server.js', 'ts/server.ts', 'bare/README.md', 'index/index.js', 'main/package.json', 'main/lib/app.cjs']) {
+        mkdirSync(dirname(at(name)), { recursive: true });
+        writeFileSync(at(name), name === 'main/package.json' ? JSON.stringify({ main: './lib/app.cjs' }) : '');
+      }
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    test.each([
+      ['a name whose only script is .cjs', 'cjs/server'],
+      ['a name whose only script is .mjs', 'mjs/sto'],
+      ['a directory with no index and no package.json main', 'bare'],
+    ])('%s is refused without a loader', (_, name) => {
+      // Assigned so that afterEach closes it should it be accepted.
+      expect(() => (control = createControl({ ...plain, exec: at(name) }))).toThrow(
+        expect.objectContaining({ code: 'CC_ERR_OPTION_INVALID', details: expect.objectContaining({ option: 'exec' }) }),
+      );
+    });
+
+    test('a refused directory is said to have no index.js and no package.json main', () => {
+      expect(() => (control = createControl({ ...plain, exec: at('bare') }))).toThrow(
+        expect.objectContaining({ details: expect.objectContaining({ reason: `there is nothing to run at ${at('bare')}: it is a directory with no index.js and no package.json main` }) }),
+      );
+    });
+
+    test.each([
+      ['a name whose script is .js', 'js/server', plain],
+      ['a directory with index.js', 'index', plain],
+      ['a directory whose package.json main is a file', 'main', plain],
+      ['a name whose only script is .ts, with --import tsx in execArgv', 'ts/server', { ...plain, execArgv: ['--import', 'tsx'] }],
+      ['a name whose only script is .cjs, with --require= in NODE_OPTIONS', 'cjs/server', { ...plain, env: { NODE_OPTIONS: '--require=./hook.cjs' } }],
+    ])('%s is accepted', (_, name, options) => {
+      // Accepted: the control is created (and closed unstarted, so nothing is forked).
+      createControl({ ...options, exec: at(name) }).close();
+    });
   });
 });
 
