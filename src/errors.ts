@@ -9,6 +9,7 @@ export const errorCodes = {
   CC_ERR_CONTROL_NOT_PRIMARY: 'createControl() must run in the cluster primary, not in a worker.',
   CC_ERR_CONTROL_STOPPED: 'The control stopped before {what} finished.',
   CC_ERR_CONTROL_GAVE_UP: 'The control gave up: {reason}, more than maxRestarts ({maxRestarts}).',
+  CC_ERR_RESTART_ABANDONED: 'The restart to generation {generation} was abandoned: {reason}, more than maxRestarts ({maxRestarts}); the workers of the older generation keep serving.',
   CC_ERR_CONTROL_NOT_RUNNING: 'The control is {state}; {what} needs it running.',
   CC_ERR_CONTROL_CLOSED: 'The control is closed; {what} did not run to its end.',
   CC_ERR_WORKER_UNKNOWN: 'No worker with id {id}.',

@@ -24,6 +24,8 @@ export {
   type ControlEvent,
   type ControlFact,
   type ControlInput,
+  type AbandonedRollout,
+  type GiveUpCause,
   type WorkerInfo,
   type WorkerRef,
 } from './machines/control.machine.js';

@@ -82,12 +82,15 @@ function invalid(option: string, reason: string) {
  */
 export const MAX_SIZE = 1024;
 
+/** What a size must be, in the words of every error about one (the control's, the server's, the CLI's). */
+export const sizeExpected = `a whole number from 0 to ${MAX_SIZE} or 'cpus'`;
+
 /** A whole number from 0 to MAX_SIZE, or 'cpus' (resolved to `cpus`), or null/undefined. */
 export function normalizeSize(size: unknown, cpus: number): number | null {
   if (size === undefined || size === null) return null;
   if (size === 'cpus') return cpus;
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > MAX_SIZE) {
-    throw invalid('size', `expected a whole number from 0 to ${MAX_SIZE} or 'cpus', got ${describe(size)}`);
+    throw invalid('size', `expected ${sizeExpected}, got ${describeValue(size)}`);
   }
   return size;
 }
@@ -101,38 +104,45 @@ export function normalizeSettings(input: SettingsInput = {}, cpus = 1): Supervis
     if (value === undefined) continue;
     const infinite = key === 'restartWindow' || key === 'startupTimeout';
     if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!infinite && !Number.isFinite(value))) {
-      throw invalid(key, `expected a duration in ms ≥ 0, got ${describe(value)}`);
+      throw invalid(key, `expected a duration in ms ≥ 0, got ${describeValue(value)}`);
     }
     settings[key] = value;
   }
   if (input.readyOn !== undefined) {
     if (!readyOns.includes(input.readyOn)) {
-      throw invalid('readyOn', `expected one of ${readyOns.join(', ')}, got ${describe(input.readyOn)}`);
+      throw invalid('readyOn', `expected one of ${readyOns.join(', ')}, got ${describeValue(input.readyOn)}`);
     }
     settings.readyOn = input.readyOn;
   }
   if (input.restartConcurrency !== undefined) {
     const n = input.restartConcurrency;
     if (typeof n !== 'number' || Number.isNaN(n) || n < 1 || (!Number.isInteger(n) && n !== Infinity)) {
-      throw invalid('restartConcurrency', `expected a whole number ≥ 1 or Infinity, got ${describe(n)}`);
+      throw invalid('restartConcurrency', `expected a whole number ≥ 1 or Infinity, got ${describeValue(n)}`);
     }
     settings.restartConcurrency = n;
   }
   if (input.restartYield !== undefined) {
     const n = input.restartYield;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 19) {
-      throw invalid('restartYield', `expected a whole number from 0 to 19 (a nice increment), got ${describe(n)}`);
+      throw invalid('restartYield', `expected a whole number from 0 to 19 (a nice increment), got ${describeValue(n)}`);
     }
     settings.restartYield = n;
   }
   if (input.maxRestarts !== undefined) {
     const n = input.maxRestarts;
     if (typeof n !== 'number' || Number.isNaN(n) || n < 0 || (!Number.isInteger(n) && n !== Infinity)) {
-      throw invalid('maxRestarts', `expected a whole number ≥ 0 or Infinity, got ${describe(n)}`);
+      throw invalid('maxRestarts', `expected a whole number ≥ 0 or Infinity, got ${describeValue(n)}`);
     }
     settings.maxRestarts = n;
   }
   if ((settings.maxThrottleDelay as number) < (settings.throttleDelay as number)) {
+    // The one given is to blame: a throttleDelay above the default cap, or a cap below the delay.
+    if (input.maxThrottleDelay === undefined) {
+      throw invalid(
+        'throttleDelay',
+        `expected at most maxThrottleDelay (${String(defaultSettings.maxThrottleDelay)} ms by default), got ${String(settings.throttleDelay)}; raise maxThrottleDelay too`,
+      );
+    }
     throw invalid('maxThrottleDelay', `must be ≥ throttleDelay (${String(settings.throttleDelay)})`);
   }
   return Object.freeze(settings) as unknown as SupervisionSettings;
@@ -159,7 +169,7 @@ const observerMethods = ['next', 'error', 'complete'] as const;
 export function checkControlOptions(options: unknown): void {
   if (options === undefined) return;
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw invalid('options', `expected an object, got ${describe(options)}`);
+    throw invalid('options', `expected an object, got ${describeValue(options)}`);
   }
   for (const key of Object.keys(options)) {
     if (optionNames.includes(key)) continue;
@@ -169,24 +179,24 @@ export function checkControlOptions(options: unknown): void {
   const given = options as Partial<Record<(typeof runtimeOptionNames)[number], unknown>>;
   const { exec, args, execArgv, env, inspect } = given;
   if (exec !== undefined && (typeof exec !== 'string' || exec === '')) {
-    throw invalid('exec', `expected the path of the worker script, got ${describe(exec)}`);
+    throw invalid('exec', `expected the path of the worker script, got ${describeValue(exec)}`);
   }
   checkStrings('args', args);
   checkStrings('execArgv', execArgv);
   if (env !== undefined && typeof env !== 'function') {
     if (typeof env !== 'object' || env === null || Array.isArray(env)) {
-      throw invalid('env', `expected an object of strings or a function (slot) => such an object, got ${describe(env)}`);
+      throw invalid('env', `expected an object of strings or a function (slot) => such an object, got ${describeValue(env)}`);
     }
     for (const [name, value] of Object.entries(env)) {
-      if (value !== undefined && typeof value !== 'string') throw invalid('env', `expected a string for ${name}, got ${describe(value)}`);
+      if (value !== undefined && typeof value !== 'string') throw invalid('env', `expected a string for ${name}, got ${describeValue(value)}`);
     }
   }
   for (const key of ['agent', 'signals'] as const) {
     const value = given[key];
-    if (value !== undefined && typeof value !== 'boolean') throw invalid(key, `expected true or false, got ${describe(value)}`);
+    if (value !== undefined && typeof value !== 'boolean') throw invalid(key, `expected true or false, got ${describeValue(value)}`);
   }
   if (inspect !== undefined && typeof inspect !== 'function' && !isObserver(inspect)) {
-    throw invalid('inspect', `expected a function or an observer with next, error or complete, got ${describe(inspect)}`);
+    throw invalid('inspect', `expected a function or an observer with next, error or complete, got ${describeValue(inspect)}`);
   }
   checkMethods('port', given.port, 'ClusterPort', portMethods);
   checkMethods('clock', given.clock, 'Clock', clockMethods);
@@ -194,9 +204,9 @@ export function checkControlOptions(options: unknown): void {
 
 function checkStrings(option: string, value: unknown) {
   if (value === undefined) return;
-  if (!Array.isArray(value)) throw invalid(option, `expected an array of strings, got ${describe(value)}`);
+  if (!Array.isArray(value)) throw invalid(option, `expected an array of strings, got ${describeValue(value)}`);
   const index = value.findIndex((item) => typeof item !== 'string');
-  if (index !== -1) throw invalid(option, `expected an array of strings, got ${describe(value[index])} at index ${index}`);
+  if (index !== -1) throw invalid(option, `expected an array of strings, got ${describeValue(value[index])} at index ${index}`);
 }
 
 function isObserver(value: unknown): boolean {
@@ -209,12 +219,13 @@ function isObserver(value: unknown): boolean {
 function checkMethods(option: string, value: unknown, type: string, methods: readonly string[]) {
   if (value === undefined) return;
   const expected = `expected a ${type} (an object with the methods ${methods.join(', ')})`;
-  if (typeof value !== 'object' || value === null) throw invalid(option, `${expected}, got ${describe(value)}`);
+  if (typeof value !== 'object' || value === null) throw invalid(option, `${expected}, got ${describeValue(value)}`);
   const missing = methods.filter((name) => typeof (value as Record<string, unknown>)[name] !== 'function');
   if (missing.length > 0) throw invalid(option, `${expected}, got an object without ${missing.join(', ')}`);
 }
 
-function describe(value: unknown): string {
+/** A value as an error message shows it: strings quoted, objects by their type. */
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'array';

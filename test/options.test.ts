@@ -34,6 +34,20 @@ test('a size above MAX_SIZE is refused, a guard against a typo that would fork t
   expect(() => normalizeSettings({ size: 10_000 })).toThrow(expect.objectContaining({ code: 'CC_ERR_OPTION_INVALID', message: expect.stringContaining('from 0 to 1024') }));
 });
 
+test('throttleDelay above maxThrottleDelay blames the one that was given', () => {
+  expect(() => normalizeSettings({ throttleDelay: 40_000 })).toThrow(
+    expect.objectContaining({
+      code: 'CC_ERR_OPTION_INVALID',
+      details: { option: 'throttleDelay', reason: 'expected at most maxThrottleDelay (30000 ms by default), got 40000; raise maxThrottleDelay too' },
+    }),
+  );
+  expect(() => normalizeSettings({ throttleDelay: 40_000, maxThrottleDelay: 35_000 })).toThrow(
+    expect.objectContaining({ details: { option: 'maxThrottleDelay', reason: 'must be ≥ throttleDelay (40000)' } }),
+  );
+  expect(() => normalizeSettings({ maxThrottleDelay: 100 })).toThrow(expect.objectContaining({ details: { option: 'maxThrottleDelay', reason: 'must be ≥ throttleDelay (500)' } }));
+  expect(normalizeSettings({ throttleDelay: 40_000, maxThrottleDelay: 40_000 })).toMatchObject({ throttleDelay: 40_000 });
+});
+
 test('Infinity turns give-up off', () => {
   expect(normalizeSettings({ maxRestarts: Infinity }).maxRestarts).toBe(Infinity);
 });

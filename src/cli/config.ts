@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { didYouMean } from '../closest-name.js';
 import { ClusterchartError, createError } from '../errors.js';
-import { type SettingsInput, type SupervisionSettings, normalizeSettings } from '../options.js';
+import { type SettingsInput, type SupervisionSettings, describeValue, normalizeSettings, sizeExpected } from '../options.js';
 import { workerEnv } from '../runtime/agent-protocol.js';
 import { type OptionSpec, defaultDashboardHost, defaultDashboardPort, otherOptions, settingOptions } from './options.js';
 import { type RunFlags, readValue } from './parse-argv.js';
@@ -38,6 +38,8 @@ export interface RunConfig {
 /** One layer, after reading, before merging. */
 interface Layer {
   source: string;
+  /** How an error names a setting of this layer: `--throttle-delay`, `CLUSTERCHART_SIZE`, `size (package.json "clusterchart")`. */
+  nameOf: (key: keyof SettingsInput) => string;
   settings: SettingsInput;
   control?: string;
   env?: Record<string, string>;
@@ -116,7 +118,7 @@ function readJson(path: string, source: string): unknown {
 function fileLayer(value: unknown, source: string): Layer {
   const invalid = (reason: string) => createError('CC_ERR_CONFIG_INVALID', { source, reason });
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('expected an object of options');
-  const layer: Layer = { source, settings: {} };
+  const layer: Layer = { source, nameOf: (key) => `${key} (${source})`, settings: {} };
   const settings: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(value)) {
     if (!knownKeys.includes(key)) {
@@ -133,13 +135,19 @@ function fileLayer(value: unknown, source: string): Layer {
     } else if (key === 'dashboardHost') {
       if (typeof raw !== 'string' || raw === '') throw invalid('dashboardHost must be a host name or address');
       layer.dashboardHost = raw;
+    } else if (key === 'size' && raw === null) {
+      // null keeps whatever runs for createControl(); `run` starts from nothing, so it would mean no worker at all.
+      throw createError('CC_ERR_OPTION_INVALID', {
+        option: layer.nameOf('size'),
+        reason: `expected ${sizeExpected}, got null (leave size out for the default, cpus)`,
+      });
     } else {
       const spec: OptionSpec = settingOptions[key as keyof SettingsInput];
       // Strings such as "5s" or "cpus" read as flags do; other types go to normalizeSettings as they are.
       settings[key] = typeof raw === 'string' ? readValue(spec, raw, `${key} (${source})`) : raw;
     }
   }
-  layer.settings = checked(settings as SettingsInput, source);
+  layer.settings = checkedEach(settings as SettingsInput, layer.nameOf);
   return layer;
 }
 
@@ -158,13 +166,13 @@ function envObject(raw: unknown, invalid: (reason: string) => ClusterchartError)
 function portOf(raw: unknown, source: string): number {
   const text = typeof raw === 'number' ? String(raw) : raw;
   if (typeof text !== 'string') {
-    throw createError('CC_ERR_OPTION_INVALID', { option: source, reason: `expected a port number 0-65535, got ${typeof raw}` });
+    throw createError('CC_ERR_OPTION_INVALID', { option: source, reason: `expected a port number 0–65535, got ${describeValue(raw)}` });
   }
   return readValue(otherOptions.dashboard, text, source) as number;
 }
 
 function envLayer(env: Readonly<Record<string, string | undefined>>): Layer {
-  const layer: Layer = { source: 'the environment', settings: {} };
+  const layer: Layer = { source: 'the environment', nameOf: (key) => settingOptions[key].env!, settings: {} };
   const settings: Record<string, unknown> = {};
   for (const key of settingKeys) {
     const spec: OptionSpec = settingOptions[key];
@@ -180,14 +188,16 @@ function envLayer(env: Readonly<Record<string, string | undefined>>): Layer {
   }
   const host = env[otherOptions.dashboardHost.env];
   if (host !== undefined && host !== '') layer.dashboardHost = host;
-  layer.settings = checkedEach(settings as SettingsInput, (key) => settingOptions[key].env!);
+  layer.settings = checkedEach(settings as SettingsInput, layer.nameOf);
   return layer;
 }
 
 function flagLayer(flags: RunFlags): Layer {
+  const nameOf = (key: keyof SettingsInput) => `--${settingOptions[key].flag}`;
   return {
     source: 'flags',
-    settings: checkedEach(flags.settings, (key) => `--${settingOptions[key].flag}`),
+    nameOf,
+    settings: checkedEach(flags.settings, nameOf),
     ...(flags.control === undefined ? {} : { control: flags.control }),
     ...(flags.env === undefined ? {} : { env: flags.env }),
     ...(flags.dashboard === undefined ? {} : { dashboard: flags.dashboard }),
@@ -199,10 +209,6 @@ function flagLayer(flags: RunFlags): Layer {
  * Checks the values of one layer with `normalizeSettings()`, naming the layer in the
  * error. Rules between two settings (maxThrottleDelay ≥ throttleDelay) wait for the merge.
  */
-function checked(settings: SettingsInput, source: string): SettingsInput {
-  return checkedEach(settings, (key) => `${key} (${source})`);
-}
-
 function checkedEach(settings: SettingsInput, name: (key: keyof SettingsInput) => string): SettingsInput {
   const probe: SettingsInput = {
     ...settings,
@@ -255,14 +261,29 @@ export function resolveRunConfig(flags: RunFlags, sources: ConfigSources = {}): 
   let env: Record<string, string> = {};
   let dashboard: number | boolean = false;
   let dashboardHost: string = defaultDashboardHost;
+  /** The layer each setting's value came from, to name it in an error of the merged settings. */
+  const from = new Map<string, Layer>();
   for (const layer of layers) {
-    for (const [key, value] of Object.entries(layer.settings)) if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+    for (const [key, value] of Object.entries(layer.settings)) {
+      if (value === undefined) continue;
+      (merged as Record<string, unknown>)[key] = value;
+      from.set(key, layer);
+    }
     if (layer.control !== undefined) control = layer.control;
     if (layer.env !== undefined) env = { ...env, ...layer.env };
     if (layer.dashboard !== undefined) dashboard = layer.dashboard;
     if (layer.dashboardHost !== undefined) dashboardHost = layer.dashboardHost;
   }
-  const settings = normalizeSettings(merged, sources.cpus ?? availableParallelism());
+  let settings: SupervisionSettings;
+  try {
+    settings = normalizeSettings(merged, sources.cpus ?? availableParallelism());
+  } catch (error) {
+    // A rule between settings (maxThrottleDelay ≥ throttleDelay) names the one to change by where it was set.
+    const option = error instanceof ClusterchartError && error.code === 'CC_ERR_OPTION_INVALID' ? String(error.details.option) : '';
+    const layer = from.get(option);
+    if (layer === undefined) throw error;
+    throw createError('CC_ERR_OPTION_INVALID', { option: layer.nameOf(option as keyof SettingsInput), reason: (error as ClusterchartError).details.reason }, error);
+  }
   const port = dashboard === true ? defaultDashboardPort : dashboard === false ? null : dashboard;
   return Object.freeze({
     settings,

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { InspectionEvent } from 'xstate';
 import packageJson from '../../package.json' with { type: 'json' };
 import { createError } from '../errors.js';
-import { type Control, type ControlEventMap, createControl } from '../runtime/create-control.js';
+import { type Control, type ControlEventMap, type ControlStatus, createControl } from '../runtime/create-control.js';
 import { type ControlClient, createControlClient } from '../server/control-client.js';
 import { createControlServer } from '../server/control-server.js';
 import type { RestartProgress, WireEvent } from '../server/protocol.js';
@@ -19,9 +19,38 @@ import { formatDuration, formatEvent, formatIds, formatProgress, formatRestart, 
 import { renderHelp } from './help.js';
 import { type Invocation, parseArgv } from './parse-argv.js';
 
-/** How long a command that does not wait for workers waits for the control's answer. */
+/** How long a command waits for the control's first answer (see `answering`). */
 const REPLY_TIMEOUT_MS = 10_000;
-const answerWithin = (wait: boolean) => (wait ? {} : { timeout: REPLY_TIMEOUT_MS });
+
+/**
+ * The protocol sends nothing before a request's result, and a drain or a rollout may take as
+ * long as it takes. So before such a request, a `status` on the same connection, bounded as
+ * `status` itself is, tells a control that answers from one that cannot (its event loop stuck,
+ * or another program on the socket): exit 3 after REPLY_TIMEOUT_MS instead of a hang. The
+ * long request itself is then sent with no timeout.
+ */
+async function answering(client: ControlClient, what: string): Promise<ControlStatus> {
+  try {
+    return await client.request('status', {}, { timeout: REPLY_TIMEOUT_MS });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'CC_ERR_CLI_NO_REPLY') throw error;
+    throw createError('CC_ERR_CLI_NO_REPLY', { path: client.path, what, ms: REPLY_TIMEOUT_MS }, error);
+  }
+}
+
+/** How a request of `what` is bounded: its answer within REPLY_TIMEOUT_MS, or a control that answers first when it waits. */
+async function bounded(client: ControlClient, what: string, wait: boolean): Promise<{ timeout?: number }> {
+  if (!wait) return { timeout: REPLY_TIMEOUT_MS };
+  await answering(client, what);
+  return {};
+}
+
+/** A reply that is not the protocol: whatever listens on the socket is no clusterchart control (exit 3). */
+function notAControl(error: unknown): unknown {
+  const { code, details } = (error ?? {}) as { code?: unknown; details?: Record<string, unknown> };
+  if (code !== 'CC_ERR_CLI_PROTOCOL' || typeof details?.reason !== 'string') return error;
+  return createError('CC_ERR_CLI_PROTOCOL', { ...details, reason: `${details.reason}; what listens there is not a clusterchart control` }, error);
+}
 
 export const version: string = packageJson.version;
 
@@ -70,7 +99,8 @@ export function createCli(io: CliIo): Cli {
 
   /**
    * What each command that talks to a running control does, in a lookup table. A command that
-   * does not wait for workers gets its answer within REPLY_TIMEOUT_MS or fails (exit 3).
+   * does not wait for workers gets its answer within REPLY_TIMEOUT_MS or fails (exit 3); one
+   * that waits first makes sure the control answers at all (`answering`).
    */
   const remoteHandlers: { [C in RemoteInvocation['command']]: (client: ControlClient, inv: RemoteOf<C>) => Promise<number> } = {
     async status(client, inv) {
@@ -80,43 +110,53 @@ export function createCli(io: CliIo): Cli {
       return exitStatus.ok;
     },
     async restart(client, inv) {
-      const onProgress = (progress: RestartProgress) => (inv.json ? out.json({ progress }) : out.line(formatProgress(progress)));
-      const result = await client.request('restart', { wait: inv.wait }, { onProgress, ...answerWithin(inv.wait) });
+      // A control already backing off after crashes forks nothing until its backoff ends: the first line says so.
+      let backingOff = inv.wait && (await answering(client, 'restart')).master.health === 'danger';
+      const onProgress = (progress: RestartProgress) => {
+        if (inv.json) return out.json({ progress });
+        out.line(formatProgress(progress, backingOff));
+        backingOff = false;
+      };
+      const result = await client.request('restart', { wait: inv.wait }, { onProgress, ...(inv.wait ? {} : { timeout: REPLY_TIMEOUT_MS }) });
       if (inv.json) out.json(result);
       else out.line(formatRestart(result));
       return exitStatus.ok;
     },
     async 'set-size'(client, inv) {
-      const result = await client.request('set-size', { size: inv.size, wait: inv.wait }, answerWithin(inv.wait));
+      const result = await client.request('set-size', { size: inv.size, wait: inv.wait }, await bounded(client, 'set-size', inv.wait));
       if (inv.json) out.json(result);
       else out.line(formatSize(result));
       return exitStatus.ok;
     },
     async add(client, inv) {
-      const result = await client.request('add', { n: inv.n, wait: inv.wait }, answerWithin(inv.wait));
+      const result = await client.request('add', { n: inv.n, wait: inv.wait }, await bounded(client, 'add', inv.wait));
       if (inv.json) out.json(result);
       else out.line(formatSize(result));
       return exitStatus.ok;
     },
     async remove(client, inv) {
-      const result = await client.request('remove', { n: inv.n, wait: inv.wait }, answerWithin(inv.wait));
+      const result = await client.request('remove', { n: inv.n, wait: inv.wait }, await bounded(client, 'remove', inv.wait));
       if (inv.json) out.json(result);
       else out.line(formatSize(result));
       return exitStatus.ok;
     },
     async shutdown(client, inv) {
+      await answering(client, 'shutdown');
       const result = await client.request('shutdown', { ids: inv.ids });
       if (inv.json) out.json(result);
       else out.line(formatIds('shut down', result.ids));
       return exitStatus.ok;
     },
     async terminate(client, inv) {
+      await answering(client, 'terminate');
       const result = await client.request('terminate', { ids: inv.ids });
       if (inv.json) out.json(result);
       else out.line(formatIds('terminated', result.ids));
       return exitStatus.ok;
     },
     async stop(client, inv) {
+      // Drains may take long: only the control's first answer is bounded.
+      await answering(client, 'stop');
       const result = await client.request('stop', { force: inv.force });
       if (inv.json) out.json(result);
       else out.line(result.force ? 'stopped (forced)' : 'stopped');
@@ -184,6 +224,8 @@ export function createCli(io: CliIo): Cli {
     const client = await createControlClient({ path });
     try {
       return await remoteHandlers[invocation.command](client, invocation as never);
+    } catch (error) {
+      throw notAControl(error);
     } finally {
       client.close();
     }
@@ -249,7 +291,7 @@ export function createCli(io: CliIo): Cli {
       else out.line(text);
     };
     if (!invocation.quiet) control.on('transition', show);
-    for (const type of ['startRestart', 'restart', 'danger', 'safe', 'giveup', 'stop', 'exit', 'error'] as const) control.on(type, show);
+    for (const type of ['startRestart', 'restart', 'restartAbandoned', 'danger', 'safe', 'giveup', 'stop', 'exit', 'error'] as const) control.on(type, show);
 
     // Said as it happens: after a give-up, the signal binding exits 1 as soon as the stop is done.
     const stopped = new Promise<ControlEventMap['stopped']>((resolve) =>

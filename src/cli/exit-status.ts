@@ -22,6 +22,8 @@ const byCode: Partial<Record<ErrorCode, ExitStatus>> = {
   CC_ERR_CLI_UNREACHABLE: exitStatus.unreachable,
   CC_ERR_CLI_CONNECTION_LOST: exitStatus.unreachable,
   CC_ERR_CLI_NO_REPLY: exitStatus.unreachable,
+  // What answers on the socket does not speak the protocol: no control is reachable there.
+  CC_ERR_CLI_PROTOCOL: exitStatus.unreachable,
 };
 
 export function exitStatusOf(error: unknown): ExitStatus {
@@ -34,5 +36,5 @@ export const exitStatuses: ReadonlyArray<{ status: ExitStatus; meaning: string; 
   { status: exitStatus.ok, meaning: 'ok', codes: '' },
   { status: exitStatus.failed, meaning: 'failed', codes: 'e.g. an unknown worker id, a control that gave up, a socket already in use' },
   { status: exitStatus.usage, meaning: 'usage error', codes: 'unknown command or option, invalid value or configuration, missing script' },
-  { status: exitStatus.unreachable, meaning: 'no control reachable', codes: 'nothing listens on the control socket, it went away mid-command, or it did not answer in time' },
+  { status: exitStatus.unreachable, meaning: 'no control reachable', codes: 'nothing listens on the control socket, it went away mid-command, it did not answer in time, or what answers is not a clusterchart control' },
 ];

@@ -74,10 +74,14 @@ export function formatSize(result: SizeResult): string {
   return `size ${result.size ?? 'any'}: ${result.live} live, ${result.ready} ready`;
 }
 
-export function formatProgress(progress: RestartProgress): string {
+/**
+ * One progress line of `restart --wait`. `backingOff`: the control was in crash-loop backoff
+ * when the restart began (its next danger line may be up to maxThrottleDelay away).
+ */
+export function formatProgress(progress: RestartProgress, backingOff = false): string {
   const replaced = `${progress.replaced}/${progress.total} replaced`;
-  if (progress.danger === undefined) return replaced;
-  return `${replaced}; danger, crash loop: next fork in ${formatDuration(progress.danger.delay)}`;
+  if (progress.danger !== undefined) return `${replaced}; danger, crash loop: next fork in ${formatDuration(progress.danger.delay)}`;
+  return backingOff ? `${replaced}; danger, crash loop: replacements wait for the control's backoff to end` : replaced;
 }
 
 export function formatRestart(result: RestartResult): string {
@@ -92,6 +96,14 @@ export function formatIds(verb: string, ids: readonly number[]): string {
 
 type EventOf<T extends WireEvent['type']> = Extract<WireEvent, { type: T }>;
 
+/**
+ * What an unexpected exit adds about why the worker was leaving. Not its own disconnect: a
+ * crash closes the channel before the exit too, so that says nothing.
+ */
+const exitReasons: Partial<Record<string, string>> = {
+  startupTimeout: ': not ready within startupTimeout, so the control terminated it (with readyOn message, does it call ready()?)',
+};
+
 /** How each event reads as a line; events a transition already shows (fork, online…) have none. */
 const eventLines: { readonly [T in WireEvent['type']]?: (event: EventOf<T>) => string | null } = {
   transition: (e) => `${workerName(e.worker)} ${e.from ?? 'new'} -> ${e.to}`,
@@ -101,12 +113,14 @@ const eventLines: { readonly [T in WireEvent['type']]?: (event: EventOf<T>) => s
   setSize: (e) => `control: size ${e.size ?? 'any'}`,
   startRestart: (e) => `control: restart to generation ${e.generation}`,
   restart: (e) => `control: restart done, generation ${e.generation}`,
+  restartAbandoned: (e) =>
+    `control: restart to generation ${e.generation} abandoned: ${e.exits} ${e.cause === 'window' ? `unexpected exits within ${formatDuration(e.window)}` : 'crashes in a row'} (max ${e.maxRestarts}); the older workers keep serving`,
   danger: (e) => `control: danger, crash loop: next fork in ${formatDuration(e.delay)}`,
   safe: () => 'control: safe again',
   giveup: (e) =>
     `control: giving up: ${e.exits} ${e.cause === 'window' ? `unexpected exits within ${formatDuration(e.window)}` : 'crashes in a row at startup or before minRestartAge'} (max ${e.maxRestarts})`,
   exit: (e) =>
-    e.exit.expected ? null : `${workerName(e.worker)} exited unexpectedly (${e.exit.signal ?? `code ${String(e.exit.code)}`}, ${e.exit.phase})`,
+    e.exit.expected ? null : `${workerName(e.worker)} exited unexpectedly (${e.exit.signal ?? `code ${String(e.exit.code)}`}, ${e.exit.phase})${exitReasons[e.exit.reason ?? 'none'] ?? ''}`,
   error: (e) => `control: error ${e.error.code}: ${e.error.message}`,
 };
 

@@ -5,6 +5,7 @@
 import { type CommandName, type CommandSpec, type OptionName, type OptionSpec, commandNames, commandSpecs, globalOptions, options } from './options.js';
 import { commandDocs, commandNames as protocolCommands, maxLineBytes } from '../server/protocol.js';
 import { exitStatuses } from './exit-status.js';
+import { defaultSettings } from '../options.js';
 
 const spec = (name: CommandName): CommandSpec => commandSpecs[name];
 const option = (name: OptionName): OptionSpec => options[name];
@@ -107,6 +108,12 @@ export function renderReference(): string {
     '|---|---|',
     ...exitStatuses.map((s) => `| ${s.status} | ${s.meaning}${s.codes === '' ? '' : ` (${s.codes})`} |`),
     '',
+    "`status`, `events`, `restart` and the commands run with `--no-wait` expect the control's",
+    'answer within 10 s. Those that wait for workers (`stop`, `shutdown`, `terminate`,',
+    '`set-size`, `add`, `remove`, `restart --wait`) first expect it to answer a `status` on the same',
+    'connection within 10 s, then wait as long as the drain or rollout takes. A control that does not',
+    'answer in time ends them with `CC_ERR_CLI_NO_REPLY`, exit status 3, never a hang.',
+    '',
     '## Configuration',
     '',
     'The settings of `run` come from four places, later ones winning:',
@@ -118,7 +125,10 @@ export function renderReference(): string {
     '',
     'Durations are milliseconds, or text with a unit: `500ms`, `5s`, `2m`, `1h`. Every value is',
     'checked as `createControl()` checks it (`CC_ERR_OPTION_INVALID`, exit status 2), and the error',
-    'names the file, variable or flag it came from. Commands other than `run` read only `control`.',
+    'names the file, variable or flag it came from. A rule between two settings blames the one that',
+    `was set: a \`throttleDelay\` above the default \`maxThrottleDelay\` (${defaultSettings.maxThrottleDelay} ms) is the fault of`,
+    '`throttleDelay`. A file\'s `size` may not be `null` (with no running workers to keep, `run` would',
+    'start none). Commands other than `run` read only `control`.',
     'An unknown key in a file is an error; an unknown `CLUSTERCHART_*` variable is ignored, with a',
     'warning when it is obviously a misspelling of one of the variables below.',
     '',

@@ -4,7 +4,7 @@
  * all made from these tables. Each supervision setting must have an entry (the mapped type
  * of `settingOptions` fails to compile otherwise).
  */
-import { type SettingsInput, defaultSettings } from '../options.js';
+import { MAX_SIZE, type SettingsInput, defaultSettings } from '../options.js';
 
 /** How an option's text becomes a value. */
 export type OptionKind =
@@ -205,7 +205,7 @@ export const otherOptions = {
     flag: 'wait',
     short: 'w',
     kind: 'boolean',
-    description: 'Wait until the rolling restart is done, printing progress.',
+    description: 'Wait until the rolling restart is done, printing progress; exit 1 if it is abandoned (the new version crash-looped, the old workers keep serving).',
   },
   noWait: {
     flag: 'no-wait',
@@ -271,7 +271,8 @@ export const commandSpecs = {
       'Forks the workers with the worker agent preloaded (so `status` shows connections and memory with no change to the app), ' +
       'serves the control socket, and prints one line per worker transition. SIGINT or SIGTERM stop the workers gracefully and ' +
       'exit 0 (a second one forces the stop); SIGHUP restarts them; giving up on a crash loop exits 1. Settings come from ' +
-      'package.json "clusterchart", clusterchart.config.json, CLUSTERCHART_* variables and flags, later ones winning.',
+      'package.json "clusterchart", clusterchart.config.json, CLUSTERCHART_* variables and flags, later ones winning. ' +
+      "The app's own arguments go after `--`; any other word after the script is a usage error.",
     positionals: [{ name: 'script', description: 'The worker script (the app).', required: true }],
     rest: 'args',
     options: [...settingNames, 'control', 'env', 'dashboard', 'dashboardHost', 'inspect', 'quiet', 'help'],
@@ -290,7 +291,7 @@ export const commandSpecs = {
   },
   restart: {
     name: 'restart',
-    summary: 'Replace every worker one by one with a new generation, dropping no request.',
+    summary: 'Replace every worker with a new generation, each old one once its replacement is ready, dropping no request.',
     positionals: [],
     options: ['wait', ...remote],
     examples: ['clusterchart restart', 'clusterchart restart --wait'],
@@ -298,7 +299,7 @@ export const commandSpecs = {
   'set-size': {
     name: 'set-size',
     summary: 'Set the number of workers; waits until it is reached.',
-    positionals: [{ name: 'size', description: 'A whole number, or `cpus`.', required: true }],
+    positionals: [{ name: 'size', description: `A whole number from 0 to ${MAX_SIZE}, or \`cpus\`.`, required: true }],
     options: ['noWait', ...remote],
     examples: ['clusterchart set-size 8', 'clusterchart set-size cpus'],
   },
@@ -312,7 +313,7 @@ export const commandSpecs = {
   remove: {
     name: 'remove',
     summary: 'Remove workers (default 1), shutting them down gracefully; waits until they are gone.',
-    positionals: [{ name: 'n', description: 'How many workers to remove (default 1).' }],
+    positionals: [{ name: 'n', description: 'How many workers to remove (default 1); more than the size is refused (set-size 0 stops them all).' }],
     options: ['noWait', ...remote],
     examples: ['clusterchart remove', 'clusterchart remove 2'],
   },

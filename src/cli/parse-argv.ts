@@ -6,7 +6,7 @@
  */
 import { didYouMean } from '../closest-name.js';
 import { createError } from '../errors.js';
-import type { ReadyOn, SettingsInput } from '../options.js';
+import { MAX_SIZE, type ReadyOn, type SettingsInput, sizeExpected } from '../options.js';
 import {
   type CommandName,
   type OptionName,
@@ -58,6 +58,8 @@ interface Tokens {
   values: Values;
   /** Everything after `--`. */
   rest: string[] | null;
+  /** Positionals (by index) that came right after a flag whose value is optional (`--dashboard abc`). */
+  afterOptional: Map<number, OptionName>;
 }
 
 export function parseArgv(argv: readonly string[]): Invocation {
@@ -96,7 +98,10 @@ function tokenize(command: CommandName, argv: readonly string[]): Tokens {
     if (spec.short !== undefined) byFlag.set(`-${spec.short}`, name);
   }
   const takesRest = 'rest' in commandSpecs[command];
-  const tokens: Tokens = { positionals: [], values: {}, rest: null };
+  const tokens: Tokens = { positionals: [], values: {}, rest: null, afterOptional: new Map() };
+  // A flag of this command, or any `--word`, where a value should be is a value left out
+  // (`-e --control x.sock`), not the value.
+  const isFlag = (arg: string) => arg === '--' || arg.startsWith('--') || byFlag.has(arg);
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -125,14 +130,19 @@ function tokenize(command: CommandName, argv: readonly string[]): Tokens {
     } else if (inline !== undefined) {
       value = inline;
     } else if (spec.optionalValue === true) {
+      // Anything numeric is the value (and checked as one: `--dashboard -1`); a word may be
+      // the script (`--dashboard app.js`), which the command's builder sorts out.
       const next = argv[i + 1];
-      if (next !== undefined && /^\d+$/.test(next)) {
+      if (next !== undefined && /^[-+]?\.?\d/.test(next)) {
         value = next;
         i++;
-      } else value = true;
+      } else {
+        value = true;
+        if (next !== undefined && !next.startsWith('-')) tokens.afterOptional.set(tokens.positionals.length, name);
+      }
     } else {
       const next = argv[i + 1];
-      if (next === undefined || next === '--') throw createError('CC_ERR_CLI_MISSING_VALUE', { option: flag, value: spec.value ?? 'a value' });
+      if (next === undefined || isFlag(next)) throw createError('CC_ERR_CLI_MISSING_VALUE', { option: `--${spec.flag}`, value: spec.value ?? 'a value' });
       value = next;
       i++;
     }
@@ -164,6 +174,8 @@ function noPositionals(command: CommandName, tokens: Tokens, max = 0) {
 
 function remote(tokens: Tokens): Remote {
   const control = text(tokens.values, 'control');
+  // Checked as `run` checks it: `--control ""` is a usage mistake, not an unreachable control.
+  if (control !== undefined) readValue(options.control, control, '--control');
   return { json: has(tokens.values, 'json'), ...(control === undefined ? {} : { control }) };
 }
 
@@ -175,15 +187,47 @@ function wholeNumber(command: CommandName, what: string, raw: string): number {
   return Number(raw);
 }
 
+/**
+ * A size or count as the control takes it (0 to MAX_SIZE), said in the words the control
+ * and the server use, so a size is refused the same way however far out of range it is.
+ */
+function upToMaxSize(command: CommandName, raw: string, expected: string): number {
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(n <= MAX_SIZE)) {
+    const what = command === 'set-size' ? 'the size' : 'the count';
+    const hint = command === 'set-size' ? didYouMean(raw, ['cpus']) : '';
+    throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command, reason: `${what} must be ${expected}, got ${JSON.stringify(raw)}${hint}` });
+  }
+  return n;
+}
+
+/**
+ * Words after the script: the app's arguments go after `--`, so a word there is a mistake.
+ * One right after `--dashboard` was meant as its port; when the script itself came right
+ * after it, the message says that it was read as the script.
+ */
+function strayAfterScript(script: string, extra: readonly string[], tokens: Tokens): never {
+  for (const [index, name] of tokens.afterOptional) {
+    if (index > 0) readValue(options[name], tokens.positionals[index]!, flagOf(name));
+  }
+  const rest = [...extra, ...(tokens.rest ?? [])].map((arg) => (/^[\w./:=@%+,-]+$/.test(arg) ? arg : JSON.stringify(arg)));
+  const before = tokens.afterOptional.get(0);
+  const note = before === undefined ? '' : ` (${flagOf(before)} takes only a number, so ${JSON.stringify(script)} was read as the script)`;
+  throw createError('CC_ERR_CLI_BAD_ARGUMENT', {
+    command: 'run',
+    reason: `unexpected argument ${JSON.stringify(extra[0])} after the script${note}; the app's own arguments go after --, as in \`clusterchart run ${script} -- ${rest.join(' ')}\``,
+  });
+}
+
 const builders: { readonly [C in CommandName]: (tokens: Tokens) => Invocation } = {
   run(tokens) {
     const [script, ...extra] = tokens.positionals;
     if (script === undefined) throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command: 'run', reason: 'the script to run is missing' });
-    const args = [...extra, ...(tokens.rest ?? [])];
+    if (extra.length > 0) strayAfterScript(script, extra, tokens);
     return {
       command: 'run',
       script,
-      args,
+      args: tokens.rest ?? [],
       flags: runFlags(tokens.values),
       inspect: has(tokens.values, 'inspect'),
       quiet: has(tokens.values, 'quiet'),
@@ -200,8 +244,8 @@ const builders: { readonly [C in CommandName]: (tokens: Tokens) => Invocation } 
   'set-size'(tokens) {
     noPositionals('set-size', tokens, 1);
     const [raw] = tokens.positionals;
-    if (raw === undefined) throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command: 'set-size', reason: 'the size is missing (a whole number or cpus)' });
-    const size = raw === 'cpus' ? 'cpus' : wholeNumber('set-size', 'the size', raw);
+    if (raw === undefined) throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command: 'set-size', reason: `the size is missing (${sizeExpected})` });
+    const size = raw === 'cpus' ? 'cpus' : upToMaxSize('set-size', raw, sizeExpected);
     return { command: 'set-size', size, wait: !has(tokens.values, 'noWait'), ...remote(tokens) };
   },
   add: (tokens) => relative('add', tokens),
@@ -233,7 +277,7 @@ const builders: { readonly [C in CommandName]: (tokens: Tokens) => Invocation } 
 function relative(command: 'add' | 'remove', tokens: Tokens): Invocation {
   noPositionals(command, tokens, 1);
   const [raw] = tokens.positionals;
-  const n = raw === undefined ? 1 : wholeNumber(command, 'the count', raw);
+  const n = raw === undefined ? 1 : upToMaxSize(command, raw, `a whole number from 0 to ${MAX_SIZE}`);
   return { command, n, wait: !has(tokens.values, 'noWait'), ...remote(tokens) };
 }
 
@@ -283,12 +327,12 @@ const durationUnits: Record<string, number> = { '': 1, ms: 1, s: 1_000, m: 60_00
  * for a duration) is `CC_ERR_OPTION_INVALID` here, naming where it came from.
  */
 export function readValue(spec: OptionSpec, raw: string, source: string): unknown {
-  const bad = (expected: string) =>
-    createError('CC_ERR_OPTION_INVALID', { option: source, reason: `expected ${expected}, got ${JSON.stringify(raw)}` });
+  const bad = (expected: string, hint = '') =>
+    createError('CC_ERR_OPTION_INVALID', { option: source, reason: `expected ${expected}, got ${JSON.stringify(raw)}${hint}` });
   return readers[spec.kind](raw.trim(), raw, bad);
 }
 
-type Reader = (trimmed: string, raw: string, bad: (expected: string) => Error) => unknown;
+type Reader = (trimmed: string, raw: string, bad: (expected: string, hint?: string) => Error) => unknown;
 const infinite = (text: string) => /^\+?inf(inity)?$/i.test(text);
 const number = /^-?\d+(\.\d+)?$/;
 
@@ -296,7 +340,7 @@ const number = /^-?\d+(\.\d+)?$/;
 const readers: { readonly [K in OptionKind]: Reader } = {
   size: (text, _, bad) => {
     if (text === 'cpus') return 'cpus';
-    if (!number.test(text)) throw bad("a whole number ≥ 0 or 'cpus'");
+    if (!number.test(text)) throw bad(sizeExpected, didYouMean(text, ['cpus']));
     return Number(text);
   },
   duration: (text, _, bad) => {
@@ -312,7 +356,7 @@ const readers: { readonly [K in OptionKind]: Reader } = {
   },
   readyOn: (text) => text as ReadyOn,
   port: (text, _, bad) => {
-    if (!/^\d+$/.test(text) || Number(text) > 65_535) throw bad('a port number 0-65535');
+    if (!/^\d+$/.test(text) || Number(text) > 65_535) throw bad('a port number 0–65535');
     return Number(text);
   },
   path: (text, raw, bad) => {

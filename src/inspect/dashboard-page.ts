@@ -221,6 +221,7 @@ function describe(e) {
       return 'exit ' + name(e.worker) + ' ' + (e.exit.signal || 'code ' + e.exit.code) + ' (' + e.exit.phase + (e.exit.expected ? ', expected' : ', unexpected') + ')';
     case 'startRestart': return 'rolling restart to generation ' + e.generation;
     case 'restart': return 'rolling restart done: generation ' + e.generation;
+    case 'restartAbandoned': return 'rolling restart to generation ' + e.generation + ' abandoned: ' + e.exits + (e.cause === 'window' ? ' unexpected exits in ' + e.window + ' ms' : ' crashes in a row') + '; the older workers keep serving';
     case 'setSize': case 'resize': return e.type + ' ' + (e.size == null ? '—' : e.size);
     case 'danger': return 'danger: next fork in ' + e.delay + ' ms';
     case 'giveup': return 'gave up: ' + e.exits + (e.cause === 'window' ? ' unexpected exits in ' + e.window + ' ms' : ' crashes in a row at startup or before minRestartAge');
@@ -255,7 +256,7 @@ source.addEventListener('event', (m) => {
   const e = JSON.parse(m.data);
   lastSeq = Math.max(lastSeq, e.seq);
   if (e.type === 'exit') { workers.delete(e.worker.id); mark(); renderTable(); }
-  log(describe(e), e.type === 'error' || e.type === 'giveup' || e.type === 'danger' || (e.type === 'exit' && !e.exit.expected));
+  log(describe(e), e.type === 'error' || e.type === 'giveup' || e.type === 'restartAbandoned' || e.type === 'danger' || (e.type === 'exit' && !e.exit.expected));
 });
 
 async function command(path, button) {

@@ -28,7 +28,7 @@ export interface EventStream {
 /** Everything the page shows in its log, besides `transition`. */
 const followed = [
   'start', 'stop', 'stopped', 'setSize', 'resize', 'fork', 'online', 'ready', 'disconnect', 'exit',
-  'startRestart', 'restart', 'shutdown', 'terminate', 'kill', 'danger', 'safe', 'giveup', 'error',
+  'startRestart', 'restart', 'restartAbandoned', 'shutdown', 'terminate', 'kill', 'danger', 'safe', 'giveup', 'error',
 ] as const satisfies readonly ControlEventType[];
 
 export function createEventStream(control: Control, options: EventStreamOptions = {}): EventStream {

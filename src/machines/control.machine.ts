@@ -40,6 +40,15 @@ export interface ControlContext {
   crashStreak: number;
   /** Why the control last stopped. */
   stopReason: 'stop' | 'giveup' | null;
+  /** The last rollout abandoned because its crashes passed the give-up limits (see recordExit). */
+  abandonedRollout: AbandonedRollout | null;
+}
+
+/** A rollout given up on while older workers still served: they stay, the rollout ends. */
+export interface AbandonedRollout {
+  generation: number;
+  cause: GiveUpCause;
+  exits: number;
 }
 
 /** The public identity of a worker, carried by every event about it. */
@@ -75,6 +84,7 @@ export type ControlFact =
 type InternalEvent =
   | { type: 'control.reconcile' }
   | { type: 'control.giveUp' }
+  | { type: 'control.abandonRollout' }
   | { type: 'control.workerExit'; exit: WorkerExit }
   | { type: `xstate.done.actor.${string}`; output: WorkerExit };
 
@@ -96,6 +106,11 @@ export type ControlEmitted =
   | { type: 'message'; worker: WorkerInfo; message: unknown }
   | { type: 'startRestart'; generation: number }
   | { type: 'restart'; generation: number }
+  /**
+   * The rollout to `generation` passed the give-up limits (as in `giveup`) while workers of an
+   * older generation still served: it ends there, and they keep serving.
+   */
+  | { type: 'restartAbandoned'; generation: number; cause: GiveUpCause; exits: number; window: number; maxRestarts: number }
   | { type: 'shutdown'; worker: WorkerInfo }
   | { type: 'terminate'; worker: WorkerInfo }
   | { type: 'kill'; worker: WorkerInfo }
@@ -181,6 +196,12 @@ function isAtSize(context: ControlContext): boolean {
   if (size === null) return true;
   const { active, ready, old: rolling } = activeTally(context.workers, context.generation);
   return rolling ? ready >= size && active <= size + context.settings.restartConcurrency : active === size && ready === size;
+}
+
+/** A worker older than the target generation is ready: the generation a rollout replaces still serves. */
+function hasOlderReady(context: ControlContext): boolean {
+  for (const w of liveViews(context.workers)) if (w.generation < context.generation && w.status === 'ready') return true;
+  return false;
 }
 
 function hasNewGenerationReady(context: ControlContext): boolean {
@@ -357,6 +378,19 @@ export const controlMachine = setup({
     /** A forced stop on top of a graceful one is announced too (a second SIGINT). */
     announceForcedStop: emit(({ context }) => ({ type: 'stop', force: true, reason: context.stopReason ?? 'stop' }) as const),
 
+    /**
+     * An abandoned rollout's workers that are not ready go: booting ones would crash as the
+     * others did, and leaving ones would count as live, so a reconcile by scale-down order
+     * (older generation first) would take the ready workers of the old generation instead.
+     */
+    shutdownUnready: enqueueActions(({ context, enqueue }) => {
+      for (const w of liveViews(context.workers)) {
+        if (w.generation === context.generation && w.status !== 'ready' && w.status !== 'stopping') {
+          enqueue.sendTo(context.workers[w.id]!, { type: 'control.shutdown' });
+        }
+      }
+    }),
+
     /** Ask every worker to shut down (or terminate, on a forced stop). */
     stopAll: enqueueActions(({ context, event, enqueue }) => {
       const command = event.type === 'control.stop' && event.force === true ? 'control.terminate' : 'control.shutdown';
@@ -377,8 +411,17 @@ export const controlMachine = setup({
         const crashStreak = context.crashStreak + (isDangerExit(context, exit) ? 1 : 0);
         enqueue.assign({ recentExits: recent, crashStreak });
         const giveUp = giveUpOf({ recentExits: recent, crashStreak, settings: context.settings });
+        const limits = { window: context.settings.restartWindow, maxRestarts: context.settings.maxRestarts };
+        if (giveUp !== null && check(within.restarting) && hasOlderReady(context)) {
+          // A bad deploy: the rollout ends, not the service. Its crashes are spent on it.
+          enqueue.assign({ recentExits: [], crashStreak: 0, abandonedRollout: { generation: context.generation, ...giveUp } });
+          enqueue.emit({ type: 'restartAbandoned', generation: context.generation, ...giveUp, ...limits });
+          enqueue.raise({ type: 'control.abandonRollout' });
+          // The rollout's end reconciles, once its unready workers heard their shutdown.
+          return void enqueue.raise({ type: 'control.workerExit', exit });
+        }
         if (giveUp !== null) {
-          enqueue.emit({ type: 'giveup', ...giveUp, window: context.settings.restartWindow, maxRestarts: context.settings.maxRestarts });
+          enqueue.emit({ type: 'giveup', ...giveUp, ...limits });
           enqueue.raise({ type: 'control.giveUp' });
           return;
         }
@@ -423,6 +466,7 @@ export const controlMachine = setup({
     recentExits: [],
     crashStreak: 0,
     stopReason: null,
+    abandonedRollout: null,
   }),
   initial: 'idle',
   on: {
@@ -537,6 +581,7 @@ export const controlMachine = setup({
                 ],
               },
               on: {
+                'control.abandonRollout': { target: 'idle', actions: [assign({ rolloutSize: null }), 'shutdownUnready', 'reconcileOnceHeard'] },
                 // Coalesce: a restart during a restart only raises the generation again.
                 'control.restart': {
                   target: '.canary',

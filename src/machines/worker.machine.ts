@@ -55,6 +55,12 @@ export interface WorkerExit {
   phase: ExitPhase;
   /** True only when the control asked for this exit. */
   expected: boolean;
+  /**
+   * Why it was on its way out, if it was: the control's `shutdown` or `terminate`, its
+   * `startupTimeout`, or its own disconnect (`startupDisconnect` before ready, else `disconnect`);
+   * null for an exit out of the blue (a crash, or exit() without a disconnect).
+   */
+  reason: StopReason | null;
   /** ms from fork to exit (0 when the fork instant is unknown). */
   age: number;
   at: number;
@@ -74,9 +80,13 @@ export type WorkerCommand = { type: 'control.shutdown' } | { type: 'control.term
 
 export type WorkerEvent = WorkerFact | WorkerCommand;
 
-/** Notices a worker sends its control. */
+/**
+ * Notices a worker sends its control. `worker.failing` (it disconnected on its own) needs no
+ * handler: the control's step on it re-reads its eventless guards (its size is no longer met).
+ */
 export type WorkerNotice =
   | { type: 'worker.serving'; id: number }
+  | { type: 'worker.failing'; id: number }
   | { type: 'worker.stopping'; id: number; how: 'shutdown' | 'terminate' | 'kill' };
 
 /** The phase and expectedness of an exit, from the state it happens in and the stop reason. */
@@ -108,6 +118,7 @@ const recordExit = (state: 'starting' | 'ready' | 'stopping') =>
         code: exit.code,
         signal: exit.signal,
         ...classify(state, context.stopReason),
+        reason: context.stopReason,
         age: context.forkAt === null ? 0 : Math.max(0, exit.at - context.forkAt),
         at: exit.at,
       };
@@ -234,7 +245,7 @@ export const workerMachine = setup({
       // A worker that disconnected on its own has no channel left to close, and the control
       // did not shut it down: it is only waited for, and terminated if it lingers.
       entry: enqueueActions(({ context, enqueue }) => {
-        if (!isRequested(context.stopReason)) return;
+        if (!isRequested(context.stopReason)) return void enqueue({ type: 'notifyControl', params: { type: 'worker.failing', id: context.id } });
         enqueue({ type: 'disconnect', params: { id: context.id } });
         enqueue({ type: 'notifyControl', params: { type: 'worker.stopping', id: context.id, how: 'shutdown' } });
       }),

@@ -6,6 +6,7 @@
 import { type Actor, type InspectionEvent, type Observer, createActor } from 'xstate';
 import { createError } from '../errors.js';
 import {
+  type AbandonedRollout,
   type ControlEmitted,
   type WorkerInfo,
   type WorkerRef,
@@ -13,6 +14,7 @@ import {
   controlMachine,
   giveUpOf,
   infoOf,
+  viewsOf,
 } from '../machines/control.machine.js';
 import { workerMachine } from '../machines/worker.machine.js';
 import { MAX_SIZE, type SettingsInput, type SupervisionSettings, checkControlOptions, normalizeSettings, normalizeSize } from '../options.js';
@@ -269,13 +271,18 @@ function bindControl(
   };
   const isIn = (...states: Array<ControlStatus['master']['state']>) => states.includes(topState());
 
-  /** Resolves when `done` holds; rejects with a coded error if the control stops first. */
-  const until = (what: string, done: () => boolean, allowStopped = false) =>
+  /**
+   * Resolves when `done` holds, rejects with the error it returns instead; rejects with a
+   * coded error if the control stops first.
+   */
+  const until = (what: string, done: () => boolean | Error, allowStopped = false) =>
     new Promise<void>((resolve, reject) => {
       let settled = false;
       const check = () => {
         if (settled) return;
-        if (done()) return finish(resolve);
+        const outcome = done();
+        if (outcome instanceof Error) return finish(() => reject(outcome));
+        if (outcome) return finish(resolve);
         if (!allowStopped && isIn('stopped', 'stopping')) {
           const { context } = state();
           const giveUp = context.stopReason === 'giveup' ? giveUpOf(context) : null;
@@ -356,14 +363,23 @@ function bindControl(
     },
     async remove(n = 1) {
       requireRunning('remove');
-      actor.send({ type: 'control.remove', n: checkCount('remove', n) });
+      const { size, workers } = state().context;
+      const from = size ?? viewsOf(workers).filter((w) => w.status !== 'stopping').length;
+      // Scaling to nothing is `setSize(0)`: a count past the size is taken for a typo.
+      if (checkCount('remove', n) > from) throw createError('CC_ERR_OPTION_INVALID', { option: 'remove', reason: `the size would be ${from - n}, as the size is ${from}` });
+      actor.send({ type: 'control.remove', n });
       return until('remove', atSize);
     },
     async restart() {
       requireRunning('restart');
       actor.send({ type: 'control.restart' });
       const generation = state().context.generation;
-      return until('restart', () => state().context.generation >= generation && runningRegion('rollout') === 'idle');
+      return until('restart', () => {
+        const { context } = state();
+        if (context.generation < generation || runningRegion('rollout') !== 'idle') return false;
+        const abandoned = context.abandonedRollout;
+        return abandoned !== null && abandoned.generation >= generation ? abandonedError(abandoned, settings) : true;
+      });
     },
     async shutdown(id) {
       requireOpen('shutdown');
@@ -448,13 +464,24 @@ function bindControl(
   return { control, reportError };
 }
 
+/** Which give-up limit the crashes went over, in words. */
+function limitPassed({ cause, exits }: { cause: GiveUpCause; exits: number }, settings: SupervisionSettings): string {
+  return cause === 'window'
+    ? `${exits} unexpected exits within restartWindow (${settings.restartWindow} ms)`
+    : `${exits} crashes in a row, each at startup or younger than minRestartAge (${settings.minRestartAge} ms)`;
+}
+
 /** CC_ERR_CONTROL_GAVE_UP, saying which limit the crashes went over. */
-function gaveUpError({ cause, exits }: { cause: GiveUpCause; exits: number }, settings: SupervisionSettings) {
-  const reason =
-    cause === 'window'
-      ? `${exits} unexpected exits within restartWindow (${settings.restartWindow} ms)`
-      : `${exits} crashes in a row, each at startup or younger than minRestartAge (${settings.minRestartAge} ms)`;
-  return createError('CC_ERR_CONTROL_GAVE_UP', { reason, cause, exits, window: settings.restartWindow, maxRestarts: settings.maxRestarts });
+function gaveUpError(giveUp: { cause: GiveUpCause; exits: number }, settings: SupervisionSettings) {
+  const { cause, exits } = giveUp;
+  return createError('CC_ERR_CONTROL_GAVE_UP', { reason: limitPassed(giveUp, settings), cause, exits, window: settings.restartWindow, maxRestarts: settings.maxRestarts });
+}
+
+/** CC_ERR_RESTART_ABANDONED: the rollout passed the give-up limits while older workers served. */
+function abandonedError(abandoned: AbandonedRollout, settings: SupervisionSettings) {
+  const { generation, cause, exits } = abandoned;
+  const details = { generation, reason: limitPassed(abandoned, settings), cause, exits, window: settings.restartWindow, maxRestarts: settings.maxRestarts };
+  return createError('CC_ERR_RESTART_ABANDONED', details);
 }
 
 function checkCount(option: string, n: unknown): number {

@@ -13,6 +13,7 @@
  */
 import type * as Zod from 'zod';
 import { type ErrorCode, createError } from '../errors.js';
+import { MAX_SIZE, describeValue, sizeExpected } from '../options.js';
 
 /** UNIX socket paths are limited by `sun_path` (108 bytes on Linux, 104 elsewhere, NUL included). */
 export const maxPathBytes = process.platform === 'linux' ? 107 : 103;
@@ -27,7 +28,14 @@ export type RequestId = string | number | null;
 /** The request schemas, built from zod the first time a request is read. */
 function buildSchemas(z: typeof Zod.z) {
   const id = z.union([z.string().max(128), z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER)]).nullable();
-  const count = z.number().int().min(0).max(1_000_000);
+  // Sizes and counts are bounded by MAX_SIZE and said in the control's own words, so that
+  // `set-size 1025` and `set-size 99999999` get the same answer.
+  const whole = (expected: string) => {
+    const error = (issue: { input?: unknown }) => `expected ${expected}, got ${describeValue(issue.input)}`;
+    return z.number({ error }).refine((n) => Number.isInteger(n) && n >= 0 && n <= MAX_SIZE, { error });
+  };
+  const count = whole(`a whole number from 0 to ${MAX_SIZE}`);
+  const size = z.union([whole(sizeExpected), z.literal('cpus')], { error: (issue) => `expected ${sizeExpected}, got ${describeValue(issue.input)}` });
   const workerId = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
   const targets = z.union([z.literal('all'), z.array(workerId).min(1).max(10_000)]);
   return {
@@ -41,7 +49,7 @@ function buildSchemas(z: typeof Zod.z) {
     /** Arguments of each command. Absent or null `args` is read as `{}`. */
     args: {
       status: z.strictObject({}),
-      'set-size': z.strictObject({ size: z.union([count, z.literal('cpus')]), wait: z.boolean().optional() }),
+      'set-size': z.strictObject({ size, wait: z.boolean().optional() }),
       add: z.strictObject({ n: count.optional(), wait: z.boolean().optional() }),
       remove: z.strictObject({ n: count.optional(), wait: z.boolean().optional() }),
       restart: z.strictObject({ wait: z.boolean().optional() }),
@@ -133,6 +141,7 @@ export const eventTypes = [
   'message',
   'startRestart',
   'restart',
+  'restartAbandoned',
   'shutdown',
   'terminate',
   'kill',
@@ -241,11 +250,11 @@ export function encodeReply(reply: Reply): string {
 export const commandDocs: { readonly [C in CommandName]: { args: string; result: string } } = {
   status: { args: '`{}`', result: '`{ master, workers }` as `control.status()`' },
   'set-size': {
-    args: '`{ size: N | "cpus", wait?: true }`',
+    args: `\`{ size: N | "cpus", wait?: true }\` (N from 0 to ${MAX_SIZE})`,
     result: '`{ size, live, ready }` once the size is reached (at once with `wait: false`)',
   },
-  add: { args: '`{ n?: 1, wait?: true }`', result: '`{ size, live, ready }`' },
-  remove: { args: '`{ n?: 1, wait?: true }`', result: '`{ size, live, ready }`' },
+  add: { args: `\`{ n?: 1, wait?: true }\` (n from 0 to ${MAX_SIZE})`, result: '`{ size, live, ready }`' },
+  remove: { args: `\`{ n?: 1, wait?: true }\` (n from 0 to ${MAX_SIZE})`, result: '`{ size, live, ready }`' },
   restart: {
     args: '`{ wait?: false }`',
     result:

@@ -122,7 +122,36 @@ describe('run configuration', () => {
   it('checks rules between settings only once merged', () => {
     file({ throttleDelay: 60_000 });
     expect(resolveWith(flags('--max-throttle-delay', '2m')).settings).toMatchObject({ throttleDelay: 60_000, maxThrottleDelay: 120_000 });
-    expect(errorOf(() => resolveWith(flags()))).toMatchObject({ code: 'CC_ERR_OPTION_INVALID', details: { option: 'maxThrottleDelay' } });
+    expect(errorOf(() => resolveWith(flags()))).toMatchObject({ code: 'CC_ERR_OPTION_INVALID', details: { option: 'throttleDelay (clusterchart.config.json)' } });
+  });
+
+  it('a throttleDelay above the default cap blames throttleDelay where it was set, and says the cap', () => {
+    const reason = 'expected at most maxThrottleDelay (30000 ms by default), got 40000; raise maxThrottleDelay too';
+    expect(errorOf(() => resolveWith(flags('--throttle-delay', '40000')))).toMatchObject({
+      code: 'CC_ERR_OPTION_INVALID',
+      message: `Option --throttle-delay is invalid: ${reason}.`,
+    });
+    expect(errorOf(() => resolveWith(flags(), { CLUSTERCHART_THROTTLE_DELAY: '40s' }))).toMatchObject({ details: { option: 'CLUSTERCHART_THROTTLE_DELAY', reason } });
+    pkg({ throttleDelay: 40_000 });
+    expect(errorOf(() => resolveWith(flags()))).toMatchObject({ details: { option: 'throttleDelay (package.json "clusterchart")', reason } });
+    // A cap given below the delay is the cap's fault, named where the cap was set.
+    expect(errorOf(() => resolveWith(flags(), { CLUSTERCHART_MAX_THROTTLE_DELAY: '10s' }))).toMatchObject({
+      details: { option: 'CLUSTERCHART_MAX_THROTTLE_DELAY', reason: 'must be ≥ throttleDelay (40000)' },
+    });
+  });
+
+  it('size null (createControl\'s "keep what runs") is refused for run, naming the file', () => {
+    const reason = "expected a whole number from 0 to 1024 or 'cpus', got null (leave size out for the default, cpus)";
+    file({ size: null });
+    expect(errorOf(() => resolveWith(flags()))).toMatchObject({
+      code: 'CC_ERR_OPTION_INVALID',
+      message: `Option size (clusterchart.config.json) is invalid: ${reason}.`,
+    });
+    rmSync(join(dir, 'clusterchart.config.json'));
+    pkg({ size: null });
+    expect(errorOf(() => resolveWith(flags()))).toMatchObject({ code: 'CC_ERR_OPTION_INVALID', details: { option: 'size (package.json "clusterchart")', reason } });
+    // Even when a later layer would set it: the file is wrong either way.
+    expect(errorOf(() => resolveWith(flags('--size', '2')))).toMatchObject({ code: 'CC_ERR_OPTION_INVALID' });
   });
 
   it('unknown keys and malformed files are configuration errors', () => {

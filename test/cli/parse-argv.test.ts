@@ -158,6 +158,51 @@ describe('run', () => {
     expect(codeOf(() => parseArgv(['run', 'a.js', '--size', '2', '--size', '3']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
     expect(codeOf(() => parseArgv(['run', 'a.js', '--inspect=yes']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
   });
+
+  it('words after the script are a usage error pointing to `--`; the app gets only what follows `--`', () => {
+    expect(() => parseArgv(['run', 'app.js', 'foo'])).toThrow(
+      expect.objectContaining({
+        code: 'CC_ERR_CLI_BAD_ARGUMENT',
+        details: expect.objectContaining({ reason: expect.stringContaining('`clusterchart run app.js -- foo`') }),
+      }),
+    );
+    expect(codeOf(() => parseArgv(['run', 'app.js', '--size', '2', 'foo', '--', 'bar']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
+    expect(parseArgv(['run', 'app.js', '--size', '2', '--', 'foo'])).toMatchObject({ script: 'app.js', args: ['foo'] });
+  });
+
+  it('--dashboard takes a port 0–65535 or nothing: any other value after it is a usage error, not the app\'s', () => {
+    for (const value of ['abc', '-1', '70000', '1.5']) {
+      expect(() => parseArgv(['run', 'app.js', '--dashboard', value]), value).toThrow(
+        expect.objectContaining({
+          code: 'CC_ERR_OPTION_INVALID',
+          details: { option: '--dashboard', reason: `expected a port number 0–65535, got ${JSON.stringify(value)}` },
+        }),
+      );
+    }
+    expect(parseArgv(['run', 'app.js', '--dashboard'])).toMatchObject({ args: [], flags: { dashboard: true } });
+    expect(parseArgv(['run', 'app.js', '--dashboard', '--size', '2'])).toMatchObject({ flags: { dashboard: true, settings: { size: 2 } } });
+    expect(parseArgv(['run', '--dashboard', 'app.js', '--', 'abc'])).toMatchObject({ script: 'app.js', args: ['abc'], flags: { dashboard: true } });
+    // The script came right after it: the message says how it was read.
+    expect(() => parseArgv(['run', '--dashboard', 'abc', 'app.js'])).toThrow('--dashboard takes only a number, so "abc" was read as the script');
+  });
+
+  it('a value-taking flag followed by another flag is missing its value, named by its long flag', () => {
+    expect(() => parseArgv(['run', 'app.js', '-e', 'A=1', '-e', '--control', 'x.sock'])).toThrow(
+      expect.objectContaining({ code: 'CC_ERR_CLI_MISSING_VALUE', message: 'Option --env needs a value (KEY=VALUE).' }),
+    );
+    for (const [name, spec] of Object.entries(options)) {
+      if (spec.kind === 'boolean' || (spec as { optionalValue?: boolean }).optionalValue === true) continue;
+      const command = commandNames.find((c) => (commandSpecs[c].options as readonly string[]).includes(name))!;
+      const argv = command === 'run' ? ['run', 'app.js'] : [command];
+      for (const next of ['--json', '--help', '--whatever', '-h']) {
+        expect(() => parseArgv([...argv, `--${spec.flag}`, next]), `${command} --${spec.flag} ${next}`).toThrow(
+          expect.objectContaining({ code: 'CC_ERR_CLI_MISSING_VALUE', details: { option: `--${spec.flag}`, value: spec.value } }),
+        );
+      }
+    }
+    // A negative number is a value (refused later by its range), not a flag.
+    expect(parseArgv(['run', 'a.js', '--shutdown-timeout', '-5'])).toMatchObject({ flags: { settings: { shutdownTimeout: -5 } } });
+  });
 });
 
 describe('commands that talk to a control', () => {
@@ -184,6 +229,21 @@ describe('commands that talk to a control', () => {
     }
   });
 
+  it('a size above MAX_SIZE is refused as any other bad size, in the words of the control; `cpu` hints cpus', () => {
+    expect(parseArgv(['set-size', '1024'])).toMatchObject({ size: 1024 });
+    const reason = (raw: string) => `the size must be a whole number from 0 to 1024 or 'cpus', got ${JSON.stringify(raw)}`;
+    for (const raw of ['1025', '99999999', '-1', 'lots']) {
+      expect(() => parseArgv(['set-size', raw]), raw).toThrow(expect.objectContaining({ code: 'CC_ERR_CLI_BAD_ARGUMENT', details: { command: 'set-size', reason: reason(raw) } }));
+    }
+    expect(() => parseArgv(['set-size', 'cpu'])).toThrow(expect.objectContaining({ details: { command: 'set-size', reason: `${reason('cpu')} (did you mean cpus?)` } }));
+    expect(() => parseArgv(['run', 'a.js', '--size', 'cpu'])).toThrow(
+      expect.objectContaining({ code: 'CC_ERR_OPTION_INVALID', details: { option: '--size', reason: `expected a whole number from 0 to 1024 or 'cpus', got "cpu" (did you mean cpus?)` } }),
+    );
+    expect(() => parseArgv(['add', '99999999'])).toThrow(
+      expect.objectContaining({ details: { command: 'add', reason: 'the count must be a whole number from 0 to 1024, got "99999999"' } }),
+    );
+  });
+
   it('shutdown and terminate take ids or all (the default)', () => {
     expect(parseArgv(['shutdown'])).toEqual({ command: 'shutdown', ids: 'all', json: false });
     expect(parseArgv(['shutdown', 'all'])).toEqual({ command: 'shutdown', ids: 'all', json: false });
@@ -198,6 +258,19 @@ describe('commands that talk to a control', () => {
     expect(codeOf(() => parseArgv(['status', 'now']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
     expect(codeOf(() => parseArgv(['stop', '--', 'x']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
     expect(codeOf(() => parseArgv(['status', '--control']))).toBe('CC_ERR_CLI_MISSING_VALUE');
+  });
+
+  it('checks --control as run does: an empty path is a usage error, not an unreachable control', () => {
+    for (const command of ['status', 'restart', 'set-size', 'add', 'remove', 'shutdown', 'terminate', 'stop', 'events']) {
+      const argv = command === 'set-size' ? [command, '2'] : [command];
+      for (const control of ['', '  ']) {
+        expect(() => parseArgv([...argv, '--control', control]), command).toThrow(
+          expect.objectContaining({ code: 'CC_ERR_OPTION_INVALID', details: { option: '--control', reason: `expected a path, got ${JSON.stringify(control)}` } }),
+        );
+      }
+      expect(() => parseArgv([...argv, '--control='])).toThrow(expect.objectContaining({ code: 'CC_ERR_OPTION_INVALID' }));
+    }
+    expect(codeOf(() => parseArgv(['run', 'a.js', '--control', '']))).toBe('CC_ERR_OPTION_INVALID');
   });
 });
 

@@ -41,6 +41,7 @@ describe('createMetrics', () => {
       clusterchart_worker_forks_total: 'counter',
       clusterchart_worker_exits_total: 'counter',
       clusterchart_restarts_total: 'counter',
+      clusterchart_restarts_abandoned_total: 'counter',
       clusterchart_danger_entries_total: 'counter',
       clusterchart_giveups_total: 'counter',
     });
@@ -109,6 +110,19 @@ describe('createMetrics', () => {
     expect(valueOf(samples, 'clusterchart_giveups_total')).toBe(1);
     expect(valueOf(samples, 'clusterchart_danger')).toBe(0);
     expect(valueOf(samples, 'clusterchart_worker_exits_total', { phase: 'startup', expected: 'false' })).toBe(3);
+  });
+
+  it('counts a rollout abandoned by a bad deploy, which is no give-up', async () => {
+    const { control, clock, scrape } = setup({ size: 2, maxRestarts: 1 }, ({ generation }) => (generation === 2 ? { exitAtStart: true } : {}));
+    void control.start();
+    clock.advance(3000);
+    const restarted = control.restart();
+    clock.advance(5000);
+    await expect(restarted).rejects.toMatchObject({ code: 'CC_ERR_RESTART_ABANDONED' });
+    const samples = await scrape();
+    expect(valueOf(samples, 'clusterchart_restarts_abandoned_total')).toBe(1);
+    expect(valueOf(samples, 'clusterchart_restarts_total')).toBe(0);
+    expect(valueOf(samples, 'clusterchart_giveups_total')).toBe(0);
   });
 
   it('uses a private registry: two controls side by side, nothing in the global one', async () => {

@@ -84,8 +84,12 @@ describe('size', () => {
     await removed;
     expect(s.live()).toBe(3);
     expect(s.snapshot().context.size).toBe(3);
-    void s.control.remove(10);
+    // A count past the size is refused (a typo would stop everything); the whole size is fine.
+    await expect(s.control.remove(10)).rejects.toMatchObject({ code: 'CC_ERR_OPTION_INVALID', message: expect.stringContaining('the size would be -7, as the size is 3') });
+    expect(s.snapshot().context.size).toBe(3);
+    const emptied = s.control.remove(3);
     s.advance(30);
+    await emptied;
     expect(s.live()).toBe(0);
     expect(s.snapshot().context.size).toBe(0);
   });
@@ -307,6 +311,74 @@ describe('restart', () => {
       [2, 'ready'],
       [2, 'ready'],
     ]);
+  });
+});
+
+describe('a bad deploy (a rollout whose replacements crash past the give-up limits)', () => {
+  test('ends the rollout, not the service: the old workers keep serving and restart() rejects', async () => {
+    let bad = true;
+    // Size 12 at the defaults: the first wave alone passes maxRestarts (10).
+    const s = simulate({ size: 12 }, ({ generation }) => (generation === 2 && bad ? { exitAtStart: true } : {}));
+    s.start(settle);
+    const restarted = s.control.restart();
+    s.advance(100);
+    await expect(restarted).rejects.toMatchObject({ code: 'CC_ERR_RESTART_ABANDONED', details: { generation: 2, cause: 'window', exits: 11 } });
+    expect(s.of('restartAbandoned')).toMatchObject([{ generation: 2, cause: 'window', exits: 11, window: 60_000, maxRestarts: 10 }]);
+    expect(s.of('giveup')).toEqual([]);
+    expect(s.of('restart')).toEqual([]);
+    expect(s.snapshot().matches({ running: { rollout: 'idle' } })).toBe(true);
+    // No old worker was shut down, and no replacement is left booting.
+    expect(s.of('shutdown').filter((e) => e.worker.generation === 1)).toEqual([]);
+    s.advance(60_000);
+    expect(s.workers().map((w) => `${w.generation}:${w.status}`)).toEqual(Array(12).fill('1:ready'));
+    expect(s.times('safe')).toHaveLength(1);
+    // The crashes were spent on the rollout: a fixed deploy rolls out.
+    bad = false;
+    await Promise.all([s.control.restart(), Promise.resolve().then(() => s.advance(1000))]);
+    expect(s.workers().map((w) => `${w.generation}:${w.status}`)).toEqual(Array(12).fill('3:ready'));
+  });
+
+  test('with a canary, after the canary has crashed past the limits; the old workers never leave', async () => {
+    const s = simulate({ size: 2, restartConcurrency: 1, restartProbation: 1000, maxRestarts: 3 }, ({ generation }) =>
+      generation === 2 ? { exitAtStart: true } : {},
+    );
+    s.start(settle);
+    const restarted = s.control.restart();
+    let minReady = Infinity;
+    s.advance(30_000, () => (minReady = Math.min(minReady, s.ready())), 10);
+    await expect(restarted).rejects.toMatchObject({ code: 'CC_ERR_RESTART_ABANDONED', details: { exits: 4 } });
+    expect(minReady).toBe(2);
+    expect(s.of('exit').map((e) => e.worker.generation)).toEqual([2, 2, 2, 2]);
+    expect(s.workers().map((w) => `${w.generation}:${w.status}`)).toEqual(['1:ready', '1:ready']);
+    expect(s.snapshot().value).toMatchObject({ running: { rollout: 'idle' } });
+  });
+
+  test('keeps the replacements that got ready, at the size; those still booting go', async () => {
+    // Replacements 3 and 4 get ready; the next ones crash at start.
+    const s = simulate({ size: 4, maxRestarts: 3, restartConcurrency: 2 }, ({ id, generation }) =>
+      generation === 2 && id > 6 ? { exitAtStart: true } : generation === 2 && id > 4 ? { onlineAfter: 5, readyAfter: 10 } : {},
+    );
+    s.start(settle);
+    const restarted = s.control.restart();
+    s.advance(30_000);
+    await expect(restarted).rejects.toMatchObject({ code: 'CC_ERR_RESTART_ABANDONED' });
+    const byGeneration = s.workers().map((w) => `${w.generation}:${w.status}`).sort();
+    expect(byGeneration.filter((w) => w === '2:ready').length).toBeGreaterThan(0);
+    expect(byGeneration.every((w) => w.endsWith(':ready'))).toBe(true);
+    expect(byGeneration).toHaveLength(4);
+    expect(s.of('giveup')).toEqual([]);
+  });
+
+  test('gives up as before when no worker of an older generation serves', async () => {
+    // The old worker crashes too, 50 ms into the rollout: from then on nothing serves.
+    const s = simulate({ size: 1, maxRestarts: 3 }, ({ generation }) => (generation === 2 ? { exitAtStart: true } : { exitAfter: settle + 40 }));
+    s.start(settle);
+    void s.control.restart().catch(() => {});
+    s.advance(30_000);
+    expect(s.of('exit').map((e) => e.worker.generation)).toEqual([2, 1, 2, 2]);
+    expect(s.snapshot().context.stopReason).toBe('giveup');
+    expect(s.of('restartAbandoned')).toEqual([]);
+    expect(s.of('giveup')).toHaveLength(1);
   });
 });
 

@@ -60,7 +60,7 @@ describe('startupTimeout', () => {
     expect(s.sim.calls.filter((c) => c.call === 'signal')).toEqual([{ at: 1000, call: 'signal', id: 1, detail: 'SIGTERM' }]);
     s.advance(1);
     const [exit] = s.of('exit');
-    expect(exit?.exit).toMatchObject({ id: 1, phase: 'startup', expected: false, signal: 'SIGTERM', age: 1001 });
+    expect(exit?.exit).toMatchObject({ id: 1, phase: 'startup', expected: false, signal: 'SIGTERM', age: 1001, reason: 'startupTimeout' });
   });
 
   test('a worker that never comes online is terminated at startupTimeout too', () => {
@@ -131,9 +131,9 @@ describe('exit classification', () => {
     s.start(3010);
     expect(stateOf(s, 1)).toBe('disconnecting');
     s.advance(1);
-    expect(s.of('exit')[0]?.exit).toMatchObject({ id: 1, phase: 'runtime', expected: false });
+    expect(s.of('exit')[0]?.exit).toMatchObject({ id: 1, phase: 'runtime', expected: false, reason: 'disconnect' });
     s.advance(70);
-    expect(s.of('exit')[1]?.exit).toMatchObject({ id: 2, phase: 'startup', expected: false });
+    expect(s.of('exit')[1]?.exit).toMatchObject({ id: 2, phase: 'startup', expected: false, reason: 'startupDisconnect' });
     // Neither was shut down: the control announces no shutdown and calls no disconnect.
     expect(s.of('disconnect').map((e) => e.worker.id)).toEqual([1, 2]);
     expect(s.of('shutdown')).toEqual([]);
@@ -169,6 +169,6 @@ test('standalone: the machine runs without a control when notifyControl is provi
   actor.send({ type: 'cluster.exit', id: 7, code: 0, signal: null, at: 2500 });
   expect(actor.getSnapshot().status).toBe('done');
   expect(actor.getSnapshot().output).toEqual({
-    id: 7, pid: 42, slot: 0, generation: 1, code: 0, signal: null, phase: 'runtime', expected: false, age: 2500, at: 2500,
+    id: 7, pid: 42, slot: 0, generation: 1, code: 0, signal: null, phase: 'runtime', expected: false, reason: null, age: 2500, at: 2500,
   });
 });

@@ -95,6 +95,21 @@ export const dangerConfig: ModelConfig = {
 };
 
 /**
+ * A bad deploy: the replacements crash at start past the give-up limits while the old worker
+ * serves, so the rollout ends instead of the control.
+ */
+export const badDeployConfig: ModelConfig = {
+  name: 'control bad deploy',
+  settings: { size: 1, maxRestarts: 1, restartProbation: 0 },
+  commands: ['start', 'restart'],
+  faults: ['online', 'ready', 'exitAtStart'],
+  maxGeneration: 2,
+  maxDepth: 9,
+  // The old worker gets ready before the restart; after it, only replacements crash.
+  filter: (x, s) => x.type !== 'world.exitAtStart' || s.control.generation === 2,
+};
+
+/**
  * No size set: the control keeps what runs (workers the app forks itself); add, remove and
  * restart are relative to that; a stop during a rollout, then a start.
  */
@@ -109,4 +124,4 @@ export const unsizedConfig: ModelConfig = {
   filter: (x, s) => x.type !== 'world.forkExternal' || s.control.top === 'idle',
 };
 
-export const controlConfigs = [lifecycleConfig, resizeConfig, rolloutConfig, rolloutWithoutCanaryConfig, dangerConfig, unsizedConfig];
+export const controlConfigs = [lifecycleConfig, resizeConfig, rolloutConfig, rolloutWithoutCanaryConfig, dangerConfig, badDeployConfig, unsizedConfig];

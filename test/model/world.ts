@@ -265,9 +265,11 @@ type ControlEvent =
   | { type: 'control.terminate'; id?: number }
   | { type: 'worker.serving'; id: number }
   | { type: 'worker.stopping'; id: number; how: 'shutdown' | 'terminate' | 'kill' }
+  | { type: 'worker.failing'; id: number }
   | { type: 'done'; exit: ModelExit }
   | { type: 'control.reconcile' }
   | { type: 'control.giveUp' }
+  | { type: 'control.abandonRollout' }
   | { type: 'control.workerReady'; id: number }
   | { type: 'control.workerExit'; exit: ModelExit };
 
@@ -368,8 +370,12 @@ class Engine {
         return this.deliver('control', { type: 'control.setSize', size: x.size });
       case 'control.add':
         return this.deliver('control', { type: 'control.add', n: 1 });
-      case 'control.remove':
+      case 'control.remove': {
+        // The facade refuses a count past the size (a typo, not a way to scale to nothing).
+        const c = s.control;
+        if (c.top === 'running' && (c.size ?? this.liveCount()) < 1) return;
         return this.deliver('control', { type: 'control.remove', n: 1 });
+      }
       case 'control.shutdown':
       case 'control.terminate': {
         const target = id(x.w);
@@ -737,11 +743,12 @@ class Engine {
       case 'online.ready':
         return notify({ type: 'worker.serving', id: w.id });
       case 'disconnecting':
-        // Disconnected on its own: nothing to close, no shutdown to announce.
+        // Disconnected on its own: nothing to close, no shutdown to announce; the control takes
+        // a step on the notice all the same.
         if (w.stopReason === 'shutdown' || w.stopReason === 'terminate') {
           this.portDisconnect(w.id);
           notify({ type: 'worker.stopping', id: w.id, how: 'shutdown' });
-        }
+        } else notify({ type: 'worker.failing', id: w.id });
         return after('shutdownTimeout', s.settings.shutdownTimeout);
       case 'exiting.terminating':
         this.portSignal(w.id, 'SIGTERM');
@@ -863,6 +870,17 @@ class Engine {
         this.leaveRunning();
         c.stopReason = 'giveup';
         return this.enterStopping(false);
+      // A bad deploy: the rollout ends, its replacements that are not ready go, and the control
+      // reconciles once they heard.
+      case 'control.abandonRollout': {
+        if (c.rollout === 'idle') return;
+        this.setRollout('idle');
+        c.rolloutSize = null;
+        for (const w of viewsOf(s)) {
+          if (w.generation === c.generation && (w.status === 'starting' || w.status === 'failing')) this.sendTo(w.id, { type: 'control.shutdown' });
+        }
+        return this.sendToSelf({ type: 'control.reconcile' });
+      }
       case 'control.setSize':
         c.size = e.size;
         this.emit('setSize');
@@ -1112,6 +1130,13 @@ class Engine {
     if (!exit.expected) {
       const since = exit.at - s.settings.restartWindow;
       c.recentExits = [...c.recentExits.filter((at) => at > since), exit.at];
+      const olderReady = viewsOf(s).some((w) => w.generation < c.generation && w.status === 'ready');
+      if (c.recentExits.length > s.settings.maxRestarts && c.rollout !== 'idle' && olderReady) {
+        c.recentExits = [];
+        this.emit('restartAbandoned');
+        this.raise({ type: 'control.abandonRollout' });
+        return this.raise({ type: 'control.workerExit', exit });
+      }
       if (c.recentExits.length > s.settings.maxRestarts) {
         this.emit('giveup');
         return this.raise({ type: 'control.giveUp' });

@@ -1,0 +1,126 @@
+/**
+ * createCli() in this process, against sockets the test serves itself:
+ * - a socket that accepts but never answers ends every remote command, the waiting ones
+ *   (stop, shutdown, terminate, set-size, add, remove, restart --wait) included, with exit 3
+ *   after 10 s naming the command, never a hang (fake timers: no real 10 s);
+ * - a socket that answers lines that are not the protocol is no control: exit 3, said so;
+ * - restart --wait on a control already in crash-loop backoff says so on its first line, then
+ *   prints each backoff as it comes (a control on the simulated cluster).
+ */
+import { type Server, type Socket, createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createCli } from '../../src/cli/create-cli.js';
+import { exitStatus, exitStatusOf } from '../../src/cli/exit-status.js';
+import { createError } from '../../src/errors.js';
+import { simulatedServer, tempDir } from '../server/helpers.js';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  vi.useRealTimers();
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A CLI whose output is kept (and shown to `onStdout` as it comes), with no CLUSTERCHART_* from the host. */
+function cliIn(cwd: string, onStdout: (text: string) => void = () => {}) {
+  const output = { stdout: '', stderr: '' };
+  const stdout = (text: string) => {
+    output.stdout += text;
+    onStdout(text);
+  };
+  const cli = createCli({ cwd, env: {}, stdout, stderr: (text) => (output.stderr += text) });
+  return { cli, output };
+}
+
+/** A socket server the test controls: `onLine` sees every line a client sends. */
+async function socketServer(onLine: (socket: Socket, line: string) => void) {
+  const { dir, remove } = tempDir();
+  const path = join(dir, 'c.sock');
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    let rest = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => {
+      rest += chunk;
+      let nl: number;
+      while ((nl = rest.indexOf('\n')) !== -1) {
+        onLine(socket, rest.slice(0, nl));
+        rest = rest.slice(nl + 1);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  cleanups.push(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+    remove();
+  });
+  return { dir, path };
+}
+
+describe('a socket that accepts but never answers', () => {
+  const commands = ['stop', 'stop --force', 'shutdown 1', 'terminate all', 'set-size 2', 'add', 'remove', 'restart --wait', 'status'];
+
+  // A hang fails within 5 s of real time: the 10 s are fake.
+  it.each(commands)('%s ends with exit 3 after 10 s, naming the command', { timeout: 5_000 }, async (command) => {
+    const args = command.split(' ');
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let heard!: () => void;
+    const lineHeard = new Promise<void>((resolve) => (heard = resolve));
+    const { dir, path } = await socketServer(() => heard());
+    const { cli, output } = cliIn(dir);
+    let code: number | undefined;
+    const running = cli.run([...args, '--control', path]).then((c) => (code = c));
+    await lineHeard;
+    vi.advanceTimersByTime(9_999);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(code).toBeUndefined();
+    vi.advanceTimersByTime(1);
+    await running;
+    expect(code).toBe(exitStatus.unreachable);
+    expect(output.stderr).toBe(
+      `clusterchart: The control at ${path} accepted the connection but did not answer ${args[0]} within 10000 ms; its event loop may be stuck` +
+        ' (send it SIGTERM, or SIGKILL: its warden takes the workers down). [CC_ERR_CLI_NO_REPLY]\n',
+    );
+  });
+});
+
+describe('a socket that does not speak the protocol', () => {
+  it('is no clusterchart control: exit 3, and the message says so', async () => {
+    const { dir, path } = await socketServer((socket) => socket.write('SSH-2.0-OpenSSH_9.6\r\n'));
+    const { cli, output } = cliIn(dir);
+    expect(await cli.run(['stop', '--control', path])).toBe(exitStatus.unreachable);
+    expect(output.stderr).toBe(
+      `clusterchart: The control at ${path} sent an invalid reply: a line that is not JSON; what listens there is not a clusterchart control. [CC_ERR_CLI_PROTOCOL]\n`,
+    );
+  });
+
+  it('maps CC_ERR_CLI_PROTOCOL to exit 3, as the other codes of an unreachable control', () => {
+    expect(exitStatusOf(createError('CC_ERR_CLI_PROTOCOL', { path: 'x', reason: 'y' }))).toBe(exitStatus.unreachable);
+    expect(exitStatusOf(createError('CC_ERR_CLI_NO_REPLY'))).toBe(exitStatus.unreachable);
+  });
+});
+
+describe('restart --wait on a crash-looping control', () => {
+  it('says on its first line that the control is backing off, then prints every backoff until the restart is done', async () => {
+    let crashing = false;
+    const env = await simulatedServer({ size: 2, throttleDelay: 2_000, maxThrottleDelay: 8_000 }, {}, () => (crashing ? { exitAtStart: true } : {}));
+    cleanups.push(() => env.cleanup());
+    // Worker 1 crashes young, and so does its replacement: the control is in danger, backing off.
+    crashing = true;
+    env.sim.crash(1);
+    expect((await env.drive(env.control.status())).master.health).toBe('danger');
+
+    // Fixed once the restart has said it waits on a further backoff: the rollout then completes.
+    const { cli, output } = cliIn(env.dir, (text) => {
+      if (/next fork in/.test(text)) crashing = false;
+    });
+    const lines = () => output.stdout.trimEnd().split('\n');
+    expect(await env.drive(cli.run(['restart', '--wait', '--control', env.path]))).toBe(exitStatus.ok);
+    expect(output.stderr).toBe('');
+    expect(lines()[0]).toBe("0/1 replaced; danger, crash loop: replacements wait for the control's backoff to end");
+    expect(lines().filter((line) => /^0\/1 replaced; danger, crash loop: next fork in \d/.test(line)).length).toBeGreaterThanOrEqual(1);
+    expect(lines().at(-1)).toMatch(/^restarted: 1 worker replaced in \S+ \(generation 2\)$/);
+  });
+});
