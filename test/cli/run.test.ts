@@ -233,6 +233,26 @@ describe('stopping', () => {
   });
 });
 
+describe('a bad deploy', () => {
+  it('restart --wait exits 1 when the new version crash-loops; the old workers keep serving', async () => {
+    const { sock, dir } = temp();
+    const script = join(dir, 'app.cjs');
+    writeFileSync(script, readFileSync(fixture('http-app.cjs')));
+    const run = await startRun([script, '--size', '2', ...fast, '--max-restarts', '1', '--throttle-delay', '10', '--max-throttle-delay', '20'], { sock });
+    const before = (await status(sock)).workers.map((w) => w.pid);
+    writeFileSync(script, "throw new Error('bad deploy');\n");
+    const result = await cli(['restart', '--wait', '--control', sock]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/restart to generation 2 was abandoned: .*the workers of the older generation keep serving/);
+    noStack(result.stderr);
+    await run.waitFor(/^control: restart to generation 2 abandoned: .*the older workers keep serving$/);
+    const after = await status(sock);
+    expect(after.master).toMatchObject({ state: 'running', generation: 2, restarting: false });
+    expect(after.workers.map((w) => [w.pid, w.generation, w.state])).toEqual(before.map((pid) => [pid, 1, 'online.ready']));
+    expect(run.lines.some((l) => /giving up/.test(l))).toBe(false);
+  });
+});
+
 describe('events', () => {
   it('follows the control: one line per transition, JSON with --json', async () => {
     const { sock } = await app(1);
