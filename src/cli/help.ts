@@ -112,7 +112,7 @@ export function renderReference(): string {
     'answer within 10 s. Those that wait for workers (`stop`, `shutdown`, `terminate`,',
     '`set-size`, `add`, `remove`, `restart --wait`) first expect it to answer a `status` on the same',
     'connection within 10 s, then wait as long as the drain or rollout takes. A control that does not',
-    'answer in time ends them with `CC_ERR_CLI_NO_REPLY`, exit status 3, never a hang.',
+    'answer that first request in time ends them with `CC_ERR_CLI_NO_REPLY`, exit status 3.',
     '',
     '## Configuration',
     '',

@@ -38,6 +38,12 @@ export interface ControlContext {
    * than any window; counted as one episode, a loop that never gets healthy still gives up.
    */
   crashStreak: number;
+  /**
+   * The same two counts for the rollout's own crashes: exits of its new generation while an
+   * older one still serves. They decide whether the rollout is abandoned; the counts above,
+   * of every other unexpected exit, whether the control gives up.
+   */
+  rollout: { recentExits: number[]; crashStreak: number };
   /** Why the control last stopped. */
   stopReason: 'stop' | 'giveup' | null;
   /** The last rollout abandoned because its crashes passed the give-up limits (see recordExit). */
@@ -160,7 +166,7 @@ export function infoOf(ref: WorkerRef): WorkerInfo {
 }
 
 /** Workers not shutting down at the control's request. */
-const liveCount = (context: ControlContext) => activeTally(context.workers, context.generation).active;
+export const liveCount = (context: ControlContext) => activeTally(context.workers, context.generation).active;
 
 const isUnexpected = (exit: WorkerExit) => !exit.expected;
 
@@ -179,11 +185,20 @@ export function giveUpOf(
   return null;
 }
 
-/** The unexpected exits in the window ending at `exit.at`, this one included. */
-function exitsInWindow(context: ControlContext, exit: WorkerExit): number[] {
+/** Crash counts with this unexpected exit added: the window ending at `exit.at`, and the streak. */
+function countedWith(
+  counts: { recentExits: number[]; crashStreak: number },
+  context: ControlContext,
+  exit: WorkerExit,
+): { recentExits: number[]; crashStreak: number } {
   const since = exit.at - context.settings.restartWindow;
-  return [...context.recentExits.filter((at) => at > since), exit.at];
+  return {
+    recentExits: [...counts.recentExits.filter((at) => at > since), exit.at],
+    crashStreak: counts.crashStreak + (isDangerExit(context, exit) ? 1 : 0),
+  };
 }
+
+const noCrashes = () => ({ recentExits: [], crashStreak: 0 });
 
 const doneOutput = (event: ControlEvent) => (event as Extract<InternalEvent, { output: WorkerExit }>).output;
 const exitOf = (event: ControlEvent) => (event as Extract<InternalEvent, { exit: WorkerExit }>).exit;
@@ -379,15 +394,16 @@ export const controlMachine = setup({
     announceForcedStop: emit(({ context }) => ({ type: 'stop', force: true, reason: context.stopReason ?? 'stop' }) as const),
 
     /**
-     * An abandoned rollout's workers that are not ready go: booting ones would crash as the
-     * others did, and leaving ones would count as live, so a reconcile by scale-down order
-     * (older generation first) would take the ready workers of the old generation instead.
+     * An abandoned rollout's workers that are not ready go, of every generation newer than
+     * the oldest one serving (a coalesced restart leaves more than one): booting ones would
+     * crash as the others did, and all of them count as live, so a reconcile by scale-down
+     * order (older generation first) would take the ready workers of the old generation.
      */
-    shutdownUnready: enqueueActions(({ context, enqueue }) => {
-      for (const w of liveViews(context.workers)) {
-        if (w.generation === context.generation && w.status !== 'ready' && w.status !== 'stopping') {
-          enqueue.sendTo(context.workers[w.id]!, { type: 'control.shutdown' });
-        }
+    shutdownAbandoned: enqueueActions(({ context, enqueue }) => {
+      const views = liveViews(context.workers);
+      const serving = Math.min(...views.filter((w) => w.status === 'ready').map((w) => w.generation));
+      for (const w of views) {
+        if (w.generation > serving && w.status !== 'ready' && w.status !== 'stopping') enqueue.sendTo(context.workers[w.id]!, { type: 'control.shutdown' });
       }
     }),
 
@@ -406,20 +422,24 @@ export const controlMachine = setup({
       enqueue.stopChild(ref);
       enqueue.emit({ type: 'exit', worker: { id: exit.id, pid: exit.pid, slot: exit.slot, generation: exit.generation }, exit });
       if (!check(within.running)) return;
-      if (isUnexpected(exit)) {
-        const recent = exitsInWindow(context, exit);
-        const crashStreak = context.crashStreak + (isDangerExit(context, exit) ? 1 : 0);
-        enqueue.assign({ recentExits: recent, crashStreak });
-        const giveUp = giveUpOf({ recentExits: recent, crashStreak, settings: context.settings });
-        const limits = { window: context.settings.restartWindow, maxRestarts: context.settings.maxRestarts };
-        if (giveUp !== null && check(within.restarting) && hasOlderReady(context)) {
-          // A bad deploy: the rollout ends, not the service. Its crashes are spent on it.
-          enqueue.assign({ recentExits: [], crashStreak: 0, abandonedRollout: { generation: context.generation, ...giveUp } });
-          enqueue.emit({ type: 'restartAbandoned', generation: context.generation, ...giveUp, ...limits });
+      const limits = { window: context.settings.restartWindow, maxRestarts: context.settings.maxRestarts };
+      // A crash of the rollout's new generation while an older one serves is the rollout's:
+      // past the limits, a bad deploy ends the rollout, not the service.
+      if (isUnexpected(exit) && check(within.restarting) && exit.generation === context.generation && hasOlderReady(context)) {
+        const rollout = countedWith(context.rollout, context, exit);
+        const abandon = giveUpOf({ ...rollout, settings: context.settings });
+        enqueue.assign({ rollout: abandon === null ? rollout : noCrashes() });
+        if (abandon !== null) {
+          enqueue.assign({ abandonedRollout: { generation: context.generation, ...abandon } });
+          enqueue.emit({ type: 'restartAbandoned', generation: context.generation, ...abandon, ...limits });
           enqueue.raise({ type: 'control.abandonRollout' });
           // The rollout's end reconciles, once its unready workers heard their shutdown.
           return void enqueue.raise({ type: 'control.workerExit', exit });
         }
+      } else if (isUnexpected(exit)) {
+        const counts = countedWith(context, context, exit);
+        enqueue.assign(counts);
+        const giveUp = giveUpOf({ ...counts, settings: context.settings });
         if (giveUp !== null) {
           enqueue.emit({ type: 'giveup', ...giveUp, ...limits });
           enqueue.raise({ type: 'control.giveUp' });
@@ -465,6 +485,7 @@ export const controlMachine = setup({
     throttle: input.settings.throttleDelay,
     recentExits: [],
     crashStreak: 0,
+    rollout: noCrashes(),
     stopReason: null,
     abandonedRollout: null,
   }),
@@ -496,7 +517,7 @@ export const controlMachine = setup({
     },
     running: {
       type: 'parallel',
-      entry: [assign({ stopReason: null, rolloutSize: null, recentExits: [], crashStreak: 0 }), emit({ type: 'start' } as const), 'reconcileNext'],
+      entry: [assign({ stopReason: null, rolloutSize: null, ...noCrashes(), rollout: noCrashes() }), emit({ type: 'start' } as const), 'reconcileNext'],
       on: {
         'control.reconcile': { actions: 'reconcile' },
         'control.stop': 'stopping',
@@ -562,6 +583,7 @@ export const controlMachine = setup({
                     assign({
                       generation: ({ context }) => context.generation + 1,
                       rolloutSize: ({ context }) => (context.size === null ? liveCount(context) : null),
+                      rollout: noCrashes,
                     }),
                     emit(({ context }) => ({ type: 'startRestart', generation: context.generation }) as const),
                     yieldToNewGeneration,
@@ -581,13 +603,13 @@ export const controlMachine = setup({
                 ],
               },
               on: {
-                'control.abandonRollout': { target: 'idle', actions: [assign({ rolloutSize: null }), 'shutdownUnready', 'reconcileOnceHeard'] },
+                'control.abandonRollout': { target: 'idle', actions: [assign({ rolloutSize: null }), 'shutdownAbandoned', 'reconcileOnceHeard'] },
                 // Coalesce: a restart during a restart only raises the generation again.
                 'control.restart': {
                   target: '.canary',
                   reenter: true,
                   // (canary's entry reconciles)
-                  actions: [assign({ generation: ({ context }) => context.generation + 1 }), yieldToNewGeneration],
+                  actions: [assign({ generation: ({ context }) => context.generation + 1, rollout: noCrashes }), yieldToNewGeneration],
                 },
               },
               states: {
@@ -637,7 +659,7 @@ export const controlMachine = setup({
                   after: {
                     minRestartAge: {
                       target: '#control.running.health.ok',
-                      actions: [assign({ crashStreak: 0 }), emit({ type: 'safe' } as const), 'reconcileNext'],
+                      actions: [assign(({ context }) => ({ crashStreak: 0, rollout: { ...context.rollout, crashStreak: 0 } })), emit({ type: 'safe' } as const), 'reconcileNext'],
                     },
                   },
                   on: {

@@ -58,7 +58,8 @@ export interface WorkerExit {
   /**
    * Why it was on its way out, if it was: the control's `shutdown` or `terminate`, its
    * `startupTimeout`, or its own disconnect (`startupDisconnect` before ready, else `disconnect`);
-   * null for an exit out of the blue (a crash, or exit() without a disconnect).
+   * null for an exit out of the blue (a crash, or exit() without a disconnect). A request of
+   * the control after another reason replaces it (the exit is then expected).
    */
   reason: StopReason | null;
   /** ms from fork to exit (0 when the fork instant is unknown). */

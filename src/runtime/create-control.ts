@@ -14,7 +14,7 @@ import {
   controlMachine,
   giveUpOf,
   infoOf,
-  viewsOf,
+  liveCount,
 } from '../machines/control.machine.js';
 import { workerMachine } from '../machines/worker.machine.js';
 import { MAX_SIZE, type SettingsInput, type SupervisionSettings, checkControlOptions, normalizeSettings, normalizeSize } from '../options.js';
@@ -363,8 +363,8 @@ function bindControl(
     },
     async remove(n = 1) {
       requireRunning('remove');
-      const { size, workers } = state().context;
-      const from = size ?? viewsOf(workers).filter((w) => w.status !== 'stopping').length;
+      const { context } = state();
+      const from = context.size ?? liveCount(context);
       // Scaling to nothing is `setSize(0)`: a count past the size is taken for a typo.
       if (checkCount('remove', n) > from) throw createError('CC_ERR_OPTION_INVALID', { option: 'remove', reason: `the size would be ${from - n}, as the size is ${from}` });
       actor.send({ type: 'control.remove', n });

@@ -369,13 +369,58 @@ describe('a bad deploy (a rollout whose replacements crash past the give-up limi
     expect(s.of('giveup')).toEqual([]);
   });
 
+  test('after a coalesced restart, the booting workers of every generation newer than the serving one go', async () => {
+    // Generation 2 takes 8 s to get ready; generation 3 crashes at start.
+    const s = simulate({ size: 1, maxRestarts: 2, restartConcurrency: 2, restartProbation: 1000 }, ({ generation }) =>
+      generation === 2 ? { readyAfter: 8000 } : generation === 3 ? { exitAtStart: true } : {},
+    );
+    s.start(settle);
+    void s.control.restart().catch(() => {});
+    s.advance(5);
+    const second = s.control.restart();
+    let minReady = Infinity;
+    s.advance(30_000, () => (minReady = Math.min(minReady, s.ready())), 5);
+    await expect(second).rejects.toMatchObject({ code: 'CC_ERR_RESTART_ABANDONED', details: { generation: 3 } });
+    expect(minReady).toBe(1);
+    expect(s.of('shutdown').map((e) => e.worker.generation)).toEqual([2]);
+    expect(s.workers().map((w) => `${w.generation}:${w.status}`)).toEqual(['1:ready']);
+  });
+
+  test('only the new generation\'s crashes count toward abandoning it; the old one\'s toward the give-up', async () => {
+    // During a healthy canary's probation, three old workers crash: the old version, not the deploy.
+    const s = simulate({ size: 5, maxRestarts: 2, restartProbation: 10_000 }, ({ id, generation }) =>
+      generation === 1 && id <= 3 ? { exitAfter: 3000 + id * 10 } : {},
+    );
+    s.start(2900);
+    void s.control.restart().catch(() => {});
+    s.advance(1000);
+    expect(s.of('restartAbandoned')).toEqual([]);
+    expect(s.of('giveup')).toMatchObject([{ cause: 'window', exits: 3 }]);
+  });
+
+  test('crashes from before the restart do not count toward abandoning it', async () => {
+    // Three old workers crash once each before the restart; the canary crashes once, then starts.
+    let canaryCrashes = 1;
+    const s = simulate({ size: 3, maxRestarts: 3, restartProbation: 1000 }, ({ id, generation }) =>
+      generation === 1 && id <= 3 ? { exitAfter: 5000 + id * 100 } : generation === 2 && canaryCrashes-- > 0 ? { exitAtStart: true } : {},
+    );
+    s.start(6000);
+    expect(s.of('exit')).toHaveLength(3);
+    const restarted = s.control.restart();
+    s.advance(30_000);
+    await restarted;
+    expect(s.of('restartAbandoned')).toEqual([]);
+    expect(s.workers().map((w) => `${w.generation}:${w.status}`)).toEqual(['2:ready', '2:ready', '2:ready']);
+  });
+
   test('gives up as before when no worker of an older generation serves', async () => {
     // The old worker crashes too, 50 ms into the rollout: from then on nothing serves.
     const s = simulate({ size: 1, maxRestarts: 3 }, ({ generation }) => (generation === 2 ? { exitAtStart: true } : { exitAfter: settle + 40 }));
     s.start(settle);
     void s.control.restart().catch(() => {});
     s.advance(30_000);
-    expect(s.of('exit').map((e) => e.worker.generation)).toEqual([2, 1, 2, 2]);
+    // The first crash was the rollout's (the old worker served then); the next four count toward the give-up.
+    expect(s.of('exit').map((e) => e.worker.generation)).toEqual([2, 1, 2, 2, 2]);
     expect(s.snapshot().context.stopReason).toBe('giveup');
     expect(s.of('restartAbandoned')).toEqual([]);
     expect(s.of('giveup')).toHaveLength(1);

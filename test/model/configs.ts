@@ -103,10 +103,10 @@ export const badDeployConfig: ModelConfig = {
   settings: { size: 1, maxRestarts: 1, restartProbation: 0 },
   commands: ['start', 'restart'],
   faults: ['online', 'ready', 'exitAtStart'],
-  maxGeneration: 2,
+  maxGeneration: 3,
   maxDepth: 9,
   // The old worker gets ready before the restart; after it, only replacements crash.
-  filter: (x, s) => x.type !== 'world.exitAtStart' || s.control.generation === 2,
+  filter: (x, s) => x.type !== 'world.exitAtStart' || s.control.generation >= 2,
 };
 
 /**

@@ -191,6 +191,7 @@ export function serialize(s: ModelState): string {
     c.generation,
     c.throttle,
     c.recentExits.length,
+    c.rolloutExits.length,
     c.stopReason,
     workers,
     timers,

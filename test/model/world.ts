@@ -142,6 +142,8 @@ export interface ControlPart {
   forksBySlot: Record<number, number>;
   throttle: number;
   recentExits: number[];
+  /** The rollout's own crashes (its new generation's, while an older one serves), in the window. */
+  rolloutExits: number[];
   stopReason: 'stop' | 'giveup' | null;
 }
 
@@ -223,6 +225,7 @@ export function initialState(input: SettingsInput): ModelState {
       forksBySlot: {},
       throttle: settings.throttleDelay,
       recentExits: [],
+      rolloutExits: [],
       stopReason: null,
     },
     workers: {},
@@ -821,6 +824,8 @@ class Engine {
     c.health = 'ok';
     c.stopReason = null;
     c.rolloutSize = null;
+    c.recentExits = [];
+    c.rolloutExits = [];
     this.emit('start');
     this.raise({ type: 'control.reconcile' });
   }
@@ -876,8 +881,10 @@ class Engine {
         if (c.rollout === 'idle') return;
         this.setRollout('idle');
         c.rolloutSize = null;
-        for (const w of viewsOf(s)) {
-          if (w.generation === c.generation && (w.status === 'starting' || w.status === 'failing')) this.sendTo(w.id, { type: 'control.shutdown' });
+        const views = viewsOf(s);
+        const serving = Math.min(...views.filter((w) => w.status === 'ready').map((w) => w.generation));
+        for (const w of views) {
+          if (w.generation > serving && (w.status === 'starting' || w.status === 'failing')) this.sendTo(w.id, { type: 'control.shutdown' });
         }
         return this.sendToSelf({ type: 'control.reconcile' });
       }
@@ -930,6 +937,7 @@ class Engine {
 
   private restart(): void {
     const c = this.s.control;
+    c.rolloutExits = [];
     if (c.rollout === 'idle') {
       c.generation++;
       c.rolloutSize = c.size === null ? viewsOf(this.s).filter((w) => w.status !== 'stopping').length : null;
@@ -1127,16 +1135,19 @@ class Engine {
     delete s.workers[exit.id];
     this.emit(exitLabel(exit));
     if (c.top !== 'running') return;
-    if (!exit.expected) {
-      const since = exit.at - s.settings.restartWindow;
-      c.recentExits = [...c.recentExits.filter((at) => at > since), exit.at];
-      const olderReady = viewsOf(s).some((w) => w.generation < c.generation && w.status === 'ready');
-      if (c.recentExits.length > s.settings.maxRestarts && c.rollout !== 'idle' && olderReady) {
-        c.recentExits = [];
+    const since = exit.at - s.settings.restartWindow;
+    const olderReady = viewsOf(s).some((w) => w.generation < c.generation && w.status === 'ready');
+    // The rollout's own crashes decide its abandonment; every other crash, the give-up.
+    if (!exit.expected && c.rollout !== 'idle' && exit.generation === c.generation && olderReady) {
+      c.rolloutExits = [...c.rolloutExits.filter((at) => at > since), exit.at];
+      if (c.rolloutExits.length > s.settings.maxRestarts) {
+        c.rolloutExits = [];
         this.emit('restartAbandoned');
         this.raise({ type: 'control.abandonRollout' });
         return this.raise({ type: 'control.workerExit', exit });
       }
+    } else if (!exit.expected) {
+      c.recentExits = [...c.recentExits.filter((at) => at > since), exit.at];
       if (c.recentExits.length > s.settings.maxRestarts) {
         this.emit('giveup');
         return this.raise({ type: 'control.giveUp' });
