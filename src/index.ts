@@ -24,7 +24,7 @@ export {
   type ControlEvent,
   type ControlFact,
   type ControlInput,
-  type AbandonedRollout,
+  type CrashCounts,
   type GiveUpCause,
   type WorkerInfo,
   type WorkerRef,

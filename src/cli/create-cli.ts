@@ -38,11 +38,13 @@ async function answering(client: ControlClient, what: string): Promise<ControlSt
   }
 }
 
+/** A request that does not wait for workers gets its answer within REPLY_TIMEOUT_MS; one that waits, as long as the work takes. */
+const answerWithin = (wait: boolean) => (wait ? {} : { timeout: REPLY_TIMEOUT_MS });
+
 /** How a request of `what` is bounded: its answer within REPLY_TIMEOUT_MS, or a control that answers first when it waits. */
 async function bounded(client: ControlClient, what: string, wait: boolean): Promise<{ timeout?: number }> {
-  if (!wait) return { timeout: REPLY_TIMEOUT_MS };
-  await answering(client, what);
-  return {};
+  if (wait) await answering(client, what);
+  return answerWithin(wait);
 }
 
 /** A reply that is not the protocol: whatever listens on the socket is no clusterchart control (exit 3). */
@@ -117,7 +119,7 @@ export function createCli(io: CliIo): Cli {
         out.line(formatProgress(progress, backingOff));
         backingOff = false;
       };
-      const result = await client.request('restart', { wait: inv.wait }, { onProgress, ...(inv.wait ? {} : { timeout: REPLY_TIMEOUT_MS }) });
+      const result = await client.request('restart', { wait: inv.wait }, { onProgress, ...answerWithin(inv.wait) });
       if (inv.json) out.json(result);
       else out.line(formatRestart(result));
       return exitStatus.ok;

@@ -97,12 +97,15 @@ export function formatIds(verb: string, ids: readonly number[]): string {
 type EventOf<T extends WireEvent['type']> = Extract<WireEvent, { type: T }>;
 
 /**
- * What an unexpected exit adds about why the worker was leaving. Not its own disconnect: a
- * crash closes the channel before the exit too, so that says nothing.
+ * What an unexpected exit adds about why the worker was leaving: only a startup timeout says
+ * something (a crash closes the channel before the exit too, so its own disconnect does not).
  */
-const exitReasons: Partial<Record<string, string>> = {
-  startupTimeout: ': not ready within startupTimeout, so the control terminated it (with readyOn message, does it call ready()?)',
-};
+const exitReason = (exit: EventOf<'exit'>['exit']) =>
+  exit.reason === 'startupTimeout' ? ': not ready within startupTimeout, so the control terminated it (with readyOn message, does it call ready()?)' : '';
+
+/** Which give-up limit the crashes passed, as `giveup` and `restartAbandoned` say it. */
+const limitPassed = (e: Omit<EventOf<'giveup'>, 'type'>, inARow: string) =>
+  `${e.exits} ${e.cause === 'window' ? `unexpected exits within ${formatDuration(e.window)}` : inARow} (max ${e.maxRestarts})`;
 
 /** How each event reads as a line; events a transition already shows (fork, online…) have none. */
 const eventLines: { readonly [T in WireEvent['type']]?: (event: EventOf<T>) => string | null } = {
@@ -113,14 +116,12 @@ const eventLines: { readonly [T in WireEvent['type']]?: (event: EventOf<T>) => s
   setSize: (e) => `control: size ${e.size ?? 'any'}`,
   startRestart: (e) => `control: restart to generation ${e.generation}`,
   restart: (e) => `control: restart done, generation ${e.generation}`,
-  restartAbandoned: (e) =>
-    `control: restart to generation ${e.generation} abandoned: ${e.exits} ${e.cause === 'window' ? `unexpected exits within ${formatDuration(e.window)}` : 'crashes in a row'} (max ${e.maxRestarts}); the older workers keep serving`,
+  restartAbandoned: (e) => `control: restart to generation ${e.generation} abandoned: ${limitPassed(e, 'crashes in a row')}; the older workers keep serving`,
   danger: (e) => `control: danger, crash loop: next fork in ${formatDuration(e.delay)}`,
   safe: () => 'control: safe again',
-  giveup: (e) =>
-    `control: giving up: ${e.exits} ${e.cause === 'window' ? `unexpected exits within ${formatDuration(e.window)}` : 'crashes in a row at startup or before minRestartAge'} (max ${e.maxRestarts})`,
+  giveup: (e) => `control: giving up: ${limitPassed(e, 'crashes in a row at startup or before minRestartAge')}`,
   exit: (e) =>
-    e.exit.expected ? null : `${workerName(e.worker)} exited unexpectedly (${e.exit.signal ?? `code ${String(e.exit.code)}`}, ${e.exit.phase})${exitReasons[e.exit.reason ?? 'none'] ?? ''}`,
+    e.exit.expected ? null : `${workerName(e.worker)} exited unexpectedly (${e.exit.signal ?? `code ${String(e.exit.code)}`}, ${e.exit.phase})${exitReason(e.exit)}`,
   error: (e) => `control: error ${e.error.code}: ${e.error.message}`,
 };
 

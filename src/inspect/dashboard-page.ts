@@ -213,6 +213,11 @@ function log(text, bad) {
   while (list.children.length > 200) list.lastChild.remove();
 }
 
+// Which give-up limit the crashes passed, as giveup and restartAbandoned say it.
+function passed(e, inARow) {
+  return e.exits + (e.cause === 'window' ? ' unexpected exits in ' + e.window + ' ms' : inARow);
+}
+
 function describe(e) {
   switch (e.type) {
     case 'fork': case 'online': case 'ready': case 'disconnect': case 'shutdown': case 'terminate': case 'kill':
@@ -221,10 +226,10 @@ function describe(e) {
       return 'exit ' + name(e.worker) + ' ' + (e.exit.signal || 'code ' + e.exit.code) + ' (' + e.exit.phase + (e.exit.expected ? ', expected' : ', unexpected') + ')';
     case 'startRestart': return 'rolling restart to generation ' + e.generation;
     case 'restart': return 'rolling restart done: generation ' + e.generation;
-    case 'restartAbandoned': return 'rolling restart to generation ' + e.generation + ' abandoned: ' + e.exits + (e.cause === 'window' ? ' unexpected exits in ' + e.window + ' ms' : ' crashes in a row') + '; the older workers keep serving';
+    case 'restartAbandoned': return 'rolling restart to generation ' + e.generation + ' abandoned: ' + passed(e, ' crashes in a row') + '; the older workers keep serving';
     case 'setSize': case 'resize': return e.type + ' ' + (e.size == null ? '—' : e.size);
     case 'danger': return 'danger: next fork in ' + e.delay + ' ms';
-    case 'giveup': return 'gave up: ' + e.exits + (e.cause === 'window' ? ' unexpected exits in ' + e.window + ' ms' : ' crashes in a row at startup or before minRestartAge');
+    case 'giveup': return 'gave up: ' + passed(e, ' crashes in a row at startup or before minRestartAge');
     case 'error': return 'error: ' + e.error.message;
     default: return e.type;
   }

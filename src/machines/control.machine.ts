@@ -39,22 +39,19 @@ export interface ControlContext {
    */
   crashStreak: number;
   /**
-   * The same two counts for the rollout's own crashes: exits of its new generation while an
-   * older one still serves. They decide whether the rollout is abandoned; the counts above,
-   * of every other unexpected exit, whether the control gives up.
+   * The same two counts for the rollout's own crashes (exits of its new generation while an
+   * older one still serves), from its start: past the limits it is abandoned. Kept until the
+   * next restart, so a rollout that is idle with these counts past the limits was abandoned.
    */
-  rollout: { recentExits: number[]; crashStreak: number };
+  rollout: CrashCounts;
   /** Why the control last stopped. */
   stopReason: 'stop' | 'giveup' | null;
-  /** The last rollout abandoned because its crashes passed the give-up limits (see recordExit). */
-  abandonedRollout: AbandonedRollout | null;
 }
 
-/** A rollout given up on while older workers still served: they stay, the rollout ends. */
-export interface AbandonedRollout {
-  generation: number;
-  cause: GiveUpCause;
-  exits: number;
+/** The counts the give-up limits are checked against (see ControlContext). */
+export interface CrashCounts {
+  recentExits: number[];
+  crashStreak: number;
 }
 
 /** The public identity of a worker, carried by every event about it. */
@@ -177,7 +174,7 @@ function isDangerExit(context: ControlContext, exit: WorkerExit): boolean {
 
 /** Why the control gives up, or null while it does not: see the `giveup` event. */
 export function giveUpOf(
-  context: Pick<ControlContext, 'recentExits' | 'crashStreak' | 'settings'>,
+  context: CrashCounts & Pick<ControlContext, 'settings'>,
 ): { cause: GiveUpCause; exits: number } | null {
   const { maxRestarts } = context.settings;
   if (context.recentExits.length > maxRestarts) return { cause: 'window', exits: context.recentExits.length };
@@ -186,11 +183,7 @@ export function giveUpOf(
 }
 
 /** Crash counts with this unexpected exit added: the window ending at `exit.at`, and the streak. */
-function countedWith(
-  counts: { recentExits: number[]; crashStreak: number },
-  context: ControlContext,
-  exit: WorkerExit,
-): { recentExits: number[]; crashStreak: number } {
+function countedWith(counts: CrashCounts, context: ControlContext, exit: WorkerExit): CrashCounts {
   const since = exit.at - context.settings.restartWindow;
   return {
     recentExits: [...counts.recentExits.filter((at) => at > since), exit.at],
@@ -198,7 +191,10 @@ function countedWith(
   };
 }
 
-const noCrashes = () => ({ recentExits: [], crashStreak: 0 });
+const noCrashes = (): CrashCounts => ({ recentExits: [], crashStreak: 0 });
+
+/** Past the limits with its own crashes: the rollout was abandoned (null while it was not). */
+export const abandonmentOf = (context: ControlContext) => giveUpOf({ ...context.rollout, settings: context.settings });
 
 const doneOutput = (event: ControlEvent) => (event as Extract<InternalEvent, { output: WorkerExit }>).output;
 const exitOf = (event: ControlEvent) => (event as Extract<InternalEvent, { exit: WorkerExit }>).exit;
@@ -213,16 +209,15 @@ function isAtSize(context: ControlContext): boolean {
   return rolling ? ready >= size && active <= size + context.settings.restartConcurrency : active === size && ready === size;
 }
 
-/** A worker older than the target generation is ready: the generation a rollout replaces still serves. */
-function hasOlderReady(context: ControlContext): boolean {
-  for (const w of liveViews(context.workers)) if (w.generation < context.generation && w.status === 'ready') return true;
+/** A worker is ready whose generation, against the target one, passes `which`. */
+function hasReady(context: ControlContext, which: (generation: number, target: number) => boolean): boolean {
+  for (const w of liveViews(context.workers)) if (w.status === 'ready' && which(w.generation, context.generation)) return true;
   return false;
 }
 
-function hasNewGenerationReady(context: ControlContext): boolean {
-  for (const w of liveViews(context.workers)) if (w.generation === context.generation && w.status === 'ready') return true;
-  return false;
-}
+/** The generation a rollout replaces still serves. */
+const hasOlderReady = (context: ControlContext) => hasReady(context, (generation, target) => generation < target);
+const hasNewGenerationReady = (context: ControlContext) => hasReady(context, (generation, target) => generation === target);
 
 /** The settings every worker actor reads. */
 function timeoutsOf(settings: SupervisionSettings): Pick<WorkerInput, 'readyOn' | 'startupTimeout' | 'shutdownTimeout' | 'terminateTimeout'> {
@@ -422,26 +417,22 @@ export const controlMachine = setup({
       enqueue.stopChild(ref);
       enqueue.emit({ type: 'exit', worker: { id: exit.id, pid: exit.pid, slot: exit.slot, generation: exit.generation }, exit });
       if (!check(within.running)) return;
-      const limits = { window: context.settings.restartWindow, maxRestarts: context.settings.maxRestarts };
-      // A crash of the rollout's new generation while an older one serves is the rollout's:
-      // past the limits, a bad deploy ends the rollout, not the service.
-      if (isUnexpected(exit) && check(within.restarting) && exit.generation === context.generation && hasOlderReady(context)) {
-        const rollout = countedWith(context.rollout, context, exit);
-        const abandon = giveUpOf({ ...rollout, settings: context.settings });
-        enqueue.assign({ rollout: abandon === null ? rollout : noCrashes() });
-        if (abandon !== null) {
-          enqueue.assign({ abandonedRollout: { generation: context.generation, ...abandon } });
-          enqueue.emit({ type: 'restartAbandoned', generation: context.generation, ...abandon, ...limits });
+      if (isUnexpected(exit)) {
+        // A crash of the rollout's new generation while an older one serves is the rollout's:
+        // past the limits, a bad deploy ends the rollout, not the service.
+        const ofRollout = check(within.restarting) && exit.generation === context.generation && hasOlderReady(context);
+        const counts = countedWith(ofRollout ? context.rollout : context, context, exit);
+        enqueue.assign(ofRollout ? { rollout: counts } : counts);
+        const passed = giveUpOf({ ...counts, settings: context.settings });
+        const limits = { window: context.settings.restartWindow, maxRestarts: context.settings.maxRestarts };
+        if (passed !== null && ofRollout) {
+          enqueue.emit({ type: 'restartAbandoned', generation: context.generation, ...passed, ...limits });
           enqueue.raise({ type: 'control.abandonRollout' });
           // The rollout's end reconciles, once its unready workers heard their shutdown.
           return void enqueue.raise({ type: 'control.workerExit', exit });
         }
-      } else if (isUnexpected(exit)) {
-        const counts = countedWith(context, context, exit);
-        enqueue.assign(counts);
-        const giveUp = giveUpOf({ ...counts, settings: context.settings });
-        if (giveUp !== null) {
-          enqueue.emit({ type: 'giveup', ...giveUp, ...limits });
+        if (passed !== null) {
+          enqueue.emit({ type: 'giveup', ...passed, ...limits });
           enqueue.raise({ type: 'control.giveUp' });
           return;
         }
@@ -487,7 +478,6 @@ export const controlMachine = setup({
     crashStreak: 0,
     rollout: noCrashes(),
     stopReason: null,
-    abandonedRollout: null,
   }),
   initial: 'idle',
   on: {

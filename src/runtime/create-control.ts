@@ -6,11 +6,11 @@
 import { type Actor, type InspectionEvent, type Observer, createActor } from 'xstate';
 import { createError } from '../errors.js';
 import {
-  type AbandonedRollout,
   type ControlEmitted,
   type WorkerInfo,
   type WorkerRef,
   type GiveUpCause,
+  abandonmentOf,
   controlMachine,
   giveUpOf,
   infoOf,
@@ -319,6 +319,11 @@ function bindControl(
     if (!Number.isInteger(id) || workers[id] === undefined) throw createError('CC_ERR_WORKER_UNKNOWN', { id });
     return [id];
   };
+  /** The size add() and remove() count from: the target, or the live workers when none is set (as the machine does). */
+  const currentSize = () => {
+    const { context } = state();
+    return context.size ?? liveCount(context);
+  };
   const allExited = (ids: number[]) => () => ids.every((id) => state().context.workers[id] === undefined);
   /** stop() calls so far: a start() waiting for a stop to end gives way to a later one. */
   let stopCalls = 0;
@@ -355,16 +360,14 @@ function bindControl(
     },
     async add(n = 1) {
       requireRunning('add');
-      const { size, workers } = state().context;
-      const to = (size ?? Object.keys(workers).length) + checkCount('add', n);
+      const to = currentSize() + checkCount('add', n);
       if (to > MAX_SIZE) throw createError('CC_ERR_OPTION_INVALID', { option: 'add', reason: `the size would be ${to}, more than ${MAX_SIZE}` });
       actor.send({ type: 'control.add', n });
       return until('add', atSize);
     },
     async remove(n = 1) {
       requireRunning('remove');
-      const { context } = state();
-      const from = context.size ?? liveCount(context);
+      const from = currentSize();
       // Scaling to nothing is `setSize(0)`: a count past the size is taken for a typo.
       if (checkCount('remove', n) > from) throw createError('CC_ERR_OPTION_INVALID', { option: 'remove', reason: `the size would be ${from - n}, as the size is ${from}` });
       actor.send({ type: 'control.remove', n });
@@ -377,8 +380,8 @@ function bindControl(
       return until('restart', () => {
         const { context } = state();
         if (context.generation < generation || runningRegion('rollout') !== 'idle') return false;
-        const abandoned = context.abandonedRollout;
-        return abandoned !== null && abandoned.generation >= generation ? abandonedError(abandoned, settings) : true;
+        const abandoned = abandonmentOf(context);
+        return abandoned === null ? true : abandonedError({ generation: context.generation, ...abandoned }, settings);
       });
     },
     async shutdown(id) {
@@ -465,23 +468,27 @@ function bindControl(
 }
 
 /** Which give-up limit the crashes went over, in words. */
-function limitPassed({ cause, exits }: { cause: GiveUpCause; exits: number }, settings: SupervisionSettings): string {
+function limitPassed({ cause, exits }: LimitPassed, settings: SupervisionSettings): string {
   return cause === 'window'
     ? `${exits} unexpected exits within restartWindow (${settings.restartWindow} ms)`
     : `${exits} crashes in a row, each at startup or younger than minRestartAge (${settings.minRestartAge} ms)`;
 }
 
-/** CC_ERR_CONTROL_GAVE_UP, saying which limit the crashes went over. */
-function gaveUpError(giveUp: { cause: GiveUpCause; exits: number }, settings: SupervisionSettings) {
-  const { cause, exits } = giveUp;
-  return createError('CC_ERR_CONTROL_GAVE_UP', { reason: limitPassed(giveUp, settings), cause, exits, window: settings.restartWindow, maxRestarts: settings.maxRestarts });
+type LimitPassed = { cause: GiveUpCause; exits: number };
+
+/** The details of an error about a give-up limit: which one, in words and as figures. */
+function limitDetails(passed: LimitPassed, settings: SupervisionSettings) {
+  return { reason: limitPassed(passed, settings), cause: passed.cause, exits: passed.exits, window: settings.restartWindow, maxRestarts: settings.maxRestarts };
 }
 
-/** CC_ERR_RESTART_ABANDONED: the rollout passed the give-up limits while older workers served. */
-function abandonedError(abandoned: AbandonedRollout, settings: SupervisionSettings) {
-  const { generation, cause, exits } = abandoned;
-  const details = { generation, reason: limitPassed(abandoned, settings), cause, exits, window: settings.restartWindow, maxRestarts: settings.maxRestarts };
-  return createError('CC_ERR_RESTART_ABANDONED', details);
+/** CC_ERR_CONTROL_GAVE_UP, saying which limit the crashes went over. */
+function gaveUpError(giveUp: LimitPassed, settings: SupervisionSettings) {
+  return createError('CC_ERR_CONTROL_GAVE_UP', limitDetails(giveUp, settings));
+}
+
+/** CC_ERR_RESTART_ABANDONED: the rollout's own crashes passed the give-up limits while older workers served. */
+function abandonedError({ generation, ...passed }: LimitPassed & { generation: number }, settings: SupervisionSettings) {
+  return createError('CC_ERR_RESTART_ABANDONED', { generation, ...limitDetails(passed, settings) });
 }
 
 function checkCount(option: string, n: unknown): number {

@@ -1140,8 +1140,8 @@ class Engine {
     // The rollout's own crashes decide its abandonment; every other crash, the give-up.
     if (!exit.expected && c.rollout !== 'idle' && exit.generation === c.generation && olderReady) {
       c.rolloutExits = [...c.rolloutExits.filter((at) => at > since), exit.at];
+      // Kept until the next restart: the abandonment is read from them.
       if (c.rolloutExits.length > s.settings.maxRestarts) {
-        c.rolloutExits = [];
         this.emit('restartAbandoned');
         this.raise({ type: 'control.abandonRollout' });
         return this.raise({ type: 'control.workerExit', exit });
