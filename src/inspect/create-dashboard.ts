@@ -9,9 +9,11 @@
  *   POST /api/remove   size − 1                 } 202 at once, the work goes on
  *   GET  /metrics      Prometheus text (see metrics.ts)
  *   GET  /healthz      200 while the control is alive, else 503 (JSON body)
- *   GET  /readyz       200 when running at size and not in danger, else 503 (JSON body)
+ *   GET  /readyz       200 when running with workers ready at size (see probes.ts), else 503
  *
- * It listens on 127.0.0.1 by default; the token is random per dashboard.
+ * It listens on 127.0.0.1 by default; the token is random per dashboard, and the page is
+ * served only to its address with the token (`url`). HEAD is answered for every GET but the
+ * event stream.
  */
 import type * as Crypto from 'node:crypto';
 import type * as Http from 'node:http';
@@ -28,7 +30,7 @@ import { renderDashboardPage } from './dashboard-page.js';
 import { createEventStream } from './event-stream.js';
 import { type Metrics, createMetrics } from './metrics.js';
 import { livenessOf, readinessOf } from './probes.js';
-import { createRequestGuard } from './request-guard.js';
+import { type RequestKind, createRequestGuard, targetOf, tokenParam } from './request-guard.js';
 
 export interface DashboardOptions {
   /** TCP port; 0 (the default) picks a free one. */
@@ -40,7 +42,10 @@ export interface DashboardOptions {
 }
 
 export interface Dashboard {
-  /** `http://host:port/`. */
+  /**
+   * The page's address with its token, `http://host:port/?token=…`: the page is served only
+   * to it. On an unspecified address (`0.0.0.0`, `::`), the host is the loopback one.
+   */
   readonly url: string;
   readonly host: string;
   readonly port: number;
@@ -100,9 +105,10 @@ export async function createDashboard(control: Control, options: DashboardOption
     fail(res, 409, (refused as Error).message, typeof code === 'string' ? code : undefined);
   };
 
-  const routes: Record<string, { method: 'GET' | 'POST'; run: Route }> = {
+  const routes: Record<string, { method: 'GET' | 'POST'; kind?: RequestKind; run: Route }> = {
     '/': {
       method: 'GET',
+      kind: 'page',
       run: (_req, res) => {
         const nonce = randomBytes(16).toString('base64');
         res.writeHead(200, {
@@ -146,15 +152,17 @@ export async function createDashboard(control: Control, options: DashboardOption
   };
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const { path } = targetOf(req);
     const route = routes[path];
     if (route === undefined) return fail(res, 404, `no route ${path}`);
-    if (req.method !== route.method) {
-      res.setHeader('allow', route.method);
+    // HEAD is a GET without the body (node:http drops it), but for a stream that never ends.
+    const method = req.method === 'HEAD' && path !== '/events' ? 'GET' : req.method;
+    if (method !== route.method) {
+      res.setHeader('allow', route.method === 'GET' && path !== '/events' ? 'GET, HEAD' : route.method);
       return fail(res, 405, `${path} takes ${route.method}`);
     }
-    const refused = guard.refuse(req, route.method === 'POST' ? 'command' : 'read');
-    if (refused !== null) return fail(res, 403, refused);
+    const refused = guard.refuse(req, route.kind ?? (route.method === 'POST' ? 'command' : 'read'));
+    if (refused !== null) return fail(res, refused.status, refused.reason);
     Promise.resolve(route.run(req, res)).catch((error: unknown) => {
       if (!res.headersSent) fail(res, 500, (error as Error).message);
       else res.end();
@@ -167,14 +175,14 @@ export async function createDashboard(control: Control, options: DashboardOption
       server.off('error', reject);
       resolve();
     });
-  }).catch((error: unknown) => {
-    stream.close();
+  }).catch(async (error: unknown) => {
+    await stream.close();
     metrics.close();
     throw error;
   });
   const port = (server.address() as AddressInfo).port;
   guard = createRequestGuard({ host, port, token });
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+  const url = `http://${addressFor(host)}:${port}/?${tokenParam}=${token}`;
 
   let closing: Promise<void> | undefined;
   return {
@@ -184,13 +192,21 @@ export async function createDashboard(control: Control, options: DashboardOption
     token,
     metrics,
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        stream.close();
+      closing ??= (async () => {
         metrics.close();
-        server.close(() => resolve());
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await stream.close();
         server.closeAllConnections();
-      });
+        await closed;
+      })();
       return closing;
     },
   };
+}
+
+/** How a browser on this machine reaches `host`: the loopback address for an unspecified one. */
+function addressFor(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

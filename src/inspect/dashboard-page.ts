@@ -51,10 +51,10 @@ export function renderDashboardPage({ token, nonce, workerSvg }: DashboardPage):
   </section>
   <section id="workers">
     <h2>Workers <span id="worker-count"></span></h2>
-    <table>
+    <div class="table-wrap"><table>
       <thead><tr><th>id</th><th>pid</th><th>state</th><th>gen</th><th>slot</th><th>uptime</th><th>restarts</th><th>conns</th><th>memory</th></tr></thead>
       <tbody></tbody>
-    </table>
+    </table></div>
     <h2>Events</h2>
     <ol id="events" reversed></ol>
   </section>
@@ -98,7 +98,8 @@ section { background: #fff; border: 1px solid var(--line); border-radius: 8px; p
 #chart-svg .state.marked > path, #chart-svg .state.marked > polygon { fill: var(--mark); stroke: var(--mark-line); stroke-width: 2; }
 #chart-svg .cc-badge circle { fill: var(--mark-line); }
 #chart-svg .cc-badge text { fill: #fff; font: 700 11px system-ui, sans-serif; }
-table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; margin-bottom: 16px; }
+.table-wrap { overflow-x: auto; margin-bottom: 16px; }
+table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
 th, td { text-align: left; padding: 4px 6px; border-bottom: 1px solid #eaecf0; white-space: nowrap; }
 th { color: var(--muted); font-weight: 600; }
 td.state { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
@@ -157,7 +158,7 @@ const fmtMs = (ms) => {
   if (s < 3600) return Math.floor(s / 60) + 'm' + String(s % 60).padStart(2, '0') + 's';
   return Math.floor(s / 3600) + 'h' + String(Math.floor(s / 60) % 60).padStart(2, '0') + 'm';
 };
-const fmtBytes = (b) => (b == null ? '—' : (b / 1048576).toFixed(1) + ' MB');
+const fmtBytes = (b) => (b == null ? '—' : (b / 1048576).toFixed(1) + ' MiB');
 const name = (w) => '#' + w.id + '[' + (w.pid == null ? '?' : w.pid) + ']';
 const leaving = (state) => state === 'disconnecting' || state.startsWith('exiting') || state === 'exited';
 
@@ -260,7 +261,7 @@ source.addEventListener('transition', (m) => {
 source.addEventListener('event', (m) => {
   const e = JSON.parse(m.data);
   lastSeq = Math.max(lastSeq, e.seq);
-  if (e.type === 'exit') { workers.delete(e.worker.id); mark(); renderTable(); }
+  if (e.type === 'exit') { workers.delete(e.worker.id); mark(); renderTable(); renderMaster(); }
   log(describe(e), e.type === 'error' || e.type === 'giveup' || e.type === 'restartAbandoned' || e.type === 'danger' || (e.type === 'exit' && !e.exit.expected));
 });
 

@@ -6,7 +6,9 @@
  *   and sampled every `sampleInterval` ms for uptime and memory.
  * Every message carries `seq`, the number of events sent so far; a status carries the `seq`
  * at the instant it was read, so a page can drop a status older than a transition it has
- * already applied (a fresh one is always on its way).
+ * already applied (a fresh one is always on its way). Closing sends a last status first, so
+ * a page left open shows how the control ended (`stopped`, `gaveUp`). A client that stops
+ * reading is dropped once `maxBuffered` bytes wait for it, instead of growing the control.
  */
 import type { ServerResponse } from 'node:http';
 import type { Control, ControlEventMap, ControlEventType, ControlStatus } from '../runtime/create-control.js';
@@ -14,6 +16,8 @@ import type { Control, ControlEventMap, ControlEventType, ControlStatus } from '
 export interface EventStreamOptions {
   /** ms between status samples while a client is connected. Default 2000. */
   sampleInterval?: number;
+  /** Bytes queued for a client that does not read before it is dropped. Default 1 MiB. */
+  maxBuffered?: number;
 }
 
 export interface EventStream {
@@ -21,9 +25,15 @@ export interface EventStream {
   attach(res: ServerResponse): void;
   /** Connected clients. */
   size(): number;
-  /** Ends every response and stops following the control. */
-  close(): void;
+  /**
+   * Stops following the control and ends every response after a last status; resolves once
+   * the responses are flushed (a client that does not read is waited for at most 1 s).
+   */
+  close(): Promise<void>;
 }
+
+/** How long close() waits for the last bytes to reach clients that read slowly. */
+const FLUSH_MS = 1000;
 
 /** Everything the page shows in its log, besides `transition`. */
 const followed = [
@@ -33,6 +43,7 @@ const followed = [
 
 export function createEventStream(control: Control, options: EventStreamOptions = {}): EventStream {
   const sampleInterval = options.sampleInterval ?? 2000;
+  const maxBuffered = options.maxBuffered ?? 1024 * 1024;
   const clients = new Set<ServerResponse>();
   let seq = 0;
   let refreshing = false;
@@ -40,7 +51,11 @@ export function createEventStream(control: Control, options: EventStreamOptions 
   let closed = false;
   let sampler: NodeJS.Timeout | undefined;
 
-  const write = (res: ServerResponse, type: string, data: unknown) => res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+  const write = (res: ServerResponse, type: string, data: unknown) => {
+    if (res.destroyed) return;
+    res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+    if (res.writableLength > maxBuffered) res.destroy();
+  };
   const broadcast = (type: string, data: unknown) => {
     for (const res of clients) write(res, type, data);
   };
@@ -115,13 +130,23 @@ export function createEventStream(control: Control, options: EventStreamOptions 
       }
     },
     size: () => clients.size,
-    close() {
+    async close() {
+      if (closed) return;
       closed = true;
       stopSampling();
       control.off('transition', onTransition);
       for (const type of followed) control.off(type, onEvent);
-      for (const res of clients) res.end();
-      clients.clear();
+      const last = clients.size === 0 ? null : await readStatus();
+      const flushed = [...clients].map((res) => {
+        if (last !== null) write(res, 'status', last);
+        return new Promise<void>((resolve) => {
+          res.once('close', resolve);
+          res.end(resolve);
+        });
+      });
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(flushed), new Promise<void>((resolve) => (timer = setTimeout(resolve, FLUSH_MS)))]);
+      clearTimeout(timer);
     },
   };
 }

@@ -3,8 +3,11 @@
  * functions of a status, so the rules are tested without a server.
  *
  * - Alive: the control's actor runs and the control has not given up.
- * - Ready: running, not in danger, and at least `size` workers ready (with no size set:
- *   every worker not on its way out). A rolling restart stays ready: it is surge-first.
+ * - Ready: running, and at least `size` workers ready (with no size set: every worker not on
+ *   its way out), and at least one. A rolling restart stays ready: it is surge-first. In
+ *   danger (a crash loop backing off), any ready worker is enough: waiting does not bring the
+ *   others, and taking the instance out of the load balancer would turn the workers that
+ *   crash into an outage of the ones that serve (a bad deploy's old workers, say).
  */
 import type { ControlStatus } from '../runtime/create-control.js';
 
@@ -41,9 +44,9 @@ export function readinessOf(status: ControlStatus): Readiness {
   const reason =
     state !== 'running'
       ? `the control is ${state}`
-      : health !== 'ok'
-        ? `health is ${health}`
-        : readyWorkers < size
+      : readyWorkers === 0
+        ? 'no worker is ready'
+        : readyWorkers < size && health === 'ok'
           ? `${readyWorkers} of ${size} workers ready`
           : undefined;
   return { ready: reason === undefined, state, health, size, readyWorkers, ...(reason === undefined ? {} : { reason }) };

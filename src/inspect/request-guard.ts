@@ -1,18 +1,33 @@
 /**
  * What the dashboard lets in. Every request: a `Host` this server answers to (when it listens
- * on a loopback address, only loopback names: a DNS-rebinding page cannot read it). Every
- * command (POST): the per-run token in the `x-clusterchart-token` header, and no sign of
- * another origin (`Origin` must be this server's own, `Sec-Fetch-Site` same-origin).
+ * on a loopback address, only loopback names: a DNS-rebinding page cannot read it). The page
+ * (`GET /`, which carries the token for its buttons): the per-run token in its address
+ * (`?token=`), as the dashboard's `url` has it, so neither another user of the machine nor a
+ * page of another site can load it. Every command (POST): the token in the
+ * `x-clusterchart-token` header, and no sign of another origin (`Origin` must be this
+ * server's own, `Sec-Fetch-Site` same-origin).
  */
 import type * as Crypto from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { requireDependency } from '../load-on-use.js';
 
 export const tokenHeader = 'x-clusterchart-token';
+/** The page's query parameter that carries the token. */
+export const tokenParam = 'token';
+
+/** `read`: data anyone who reaches the port may see (probes, metrics, status); `page`: the page; `command`: a POST. */
+export type RequestKind = 'read' | 'page' | 'command';
 
 export interface RequestGuard {
-  /** Null when the request may go on, else why it is refused (answered with 403). */
-  refuse(req: IncomingMessage, kind: 'read' | 'command'): string | null;
+  /** Null when the request may go on, else why it is refused, with the HTTP status to answer. */
+  refuse(req: IncomingMessage, kind: RequestKind): { status: 401 | 403; reason: string } | null;
+}
+
+/** The path and query of a request's target (origin-form; `//x` is a path here, not a host). */
+export function targetOf(req: IncomingMessage): { path: string; query: URLSearchParams } {
+  const target = req.url ?? '/';
+  const at = target.indexOf('?');
+  return at === -1 ? { path: target, query: new URLSearchParams() } : { path: target.slice(0, at), query: new URLSearchParams(target.slice(at + 1)) };
 }
 
 const loopbackNames = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
@@ -28,17 +43,22 @@ export function createRequestGuard({ host, port, token }: { host: string; port: 
     const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(header.toLowerCase());
     return match !== null && isLoopback(match[1]!) && Number(match[2] ?? 80) === port;
   };
+  const tokenIs = (given: unknown) => {
+    const actual = Buffer.from(typeof given === 'string' ? given : '');
+    return actual.length === expected.length && timingSafeEqual(actual, expected);
+  };
   return {
     refuse(req, kind) {
-      if (!hostAllowed(req.headers.host)) return 'unexpected Host header';
+      if (!hostAllowed(req.headers.host)) return { status: 403, reason: 'unexpected Host header' };
       if (kind === 'read') return null;
-      const given = req.headers[tokenHeader];
-      const actual = Buffer.from(typeof given === 'string' ? given : '');
-      if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return `missing or wrong ${tokenHeader} header`;
+      if (kind === 'page') {
+        return tokenIs(targetOf(req).query.get(tokenParam)) ? null : { status: 401, reason: `missing or wrong ?${tokenParam}=: open the address the dashboard printed` };
+      }
+      if (!tokenIs(req.headers[tokenHeader])) return { status: 403, reason: `missing or wrong ${tokenHeader} header` };
       const origin = req.headers.origin;
-      if (origin !== undefined && origin !== `http://${req.headers.host}`) return 'cross-origin request';
+      if (origin !== undefined && origin !== `http://${req.headers.host}`) return { status: 403, reason: 'cross-origin request' };
       const site = req.headers['sec-fetch-site'];
-      if (site !== undefined && site !== 'same-origin' && site !== 'none') return 'cross-site request';
+      if (site !== undefined && site !== 'same-origin' && site !== 'none') return { status: 403, reason: 'cross-site request' };
       return null;
     },
   };

@@ -278,16 +278,18 @@ describe('events', () => {
 describe('dashboard', () => {
   it('--dashboard serves the page and the probes of this control', async () => {
     const { run, sock } = await app(2, ['--dashboard', '0']);
-    const line = await run.waitFor(/^clusterchart: dashboard at http:\/\/127\.0\.0\.1:\d+\/$/);
+    const line = await run.waitFor(/^clusterchart: dashboard at http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{32}$/);
     const url = /http:\S+/.exec(line)![0];
-    const health = await fetch(`${url}healthz`);
+    expect((await fetch(url)).status).toBe(200);
+    expect((await fetch(new URL('/', url))).status).toBe(401);
+    const health = await fetch(new URL('/healthz', url));
     expect(health.status).toBe(200);
-    const api = (await (await fetch(`${url}api/status`)).json()) as { master: { pid: number } };
+    const api = (await (await fetch(new URL('/api/status', url))).json()) as { master: { pid: number } };
     expect(api.master.pid).toBe(run.pid);
     expect((await status(sock)).master.pid).toBe(run.pid);
     await cli(['stop', '--control', sock]);
     expect((await run.exited()).code).toBe(0);
-    await expect(fetch(`${url}healthz`)).rejects.toThrow();
+    await expect(fetch(new URL('/healthz', url))).rejects.toThrow();
   });
 
   it('a dashboard port in use: a clear error, exit 1, no worker started', async () => {

@@ -3,8 +3,11 @@
  * reaches a client within 200 ms), the commands and their protection (token, origin, host),
  * /metrics, /healthz and /readyz, and close().
  */
+import { createServer } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDashboard, type Dashboard } from '../../src/inspect/create-dashboard.js';
+import { until } from '../helpers/processes.js';
 import { openEvents, parsePrometheus, rawRequest, simulatedControl, valueOf } from './helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -32,9 +35,9 @@ describe('createDashboard', () => {
   it('listens on 127.0.0.1 on a free port by default', async () => {
     const { dashboard } = await setup();
     expect(dashboard.host).toBe('127.0.0.1');
-    expect(dashboard.url).toBe(`http://127.0.0.1:${dashboard.port}/`);
-    expect(dashboard.port).toBeGreaterThan(0);
     expect(dashboard.token).toMatch(/^[\w-]{32}$/);
+    expect(dashboard.url).toBe(`http://127.0.0.1:${dashboard.port}/?token=${dashboard.token}`);
+    expect(dashboard.port).toBeGreaterThan(0);
   });
 
   it('refuses a bad port or host with CC_ERR_OPTION_INVALID', async () => {
@@ -157,6 +160,76 @@ describe('createDashboard', () => {
     expect((await rawRequest(s.dashboard.url, { headers: { host: `localhost:${s.dashboard.port}` } })).status).toBe(200);
   });
 
+  it('serves the page, which holds the token, only to its address with the token (401)', async () => {
+    const s = await setup();
+    const page = new URL(s.dashboard.url);
+    for (const query of ['', '?token=', `?token=${s.dashboard.token.slice(0, -1)}x`, `?other=${s.dashboard.token}`]) {
+      const res = await rawRequest(`${page.origin}/${query}`, {});
+      expect(res.status, query).toBe(401);
+      expect(res.body, query).not.toContain(s.dashboard.token);
+      expect(JSON.parse(res.body).error.message).toMatch(/open the address the dashboard printed/);
+    }
+    expect((await rawRequest(s.dashboard.url, {})).status).toBe(200);
+    // The rest stays readable without it: Prometheus and kubelets send no token.
+    for (const path of ['/metrics', '/healthz', '/api/status']) expect((await rawRequest(`${page.origin}${path}`, {})).status, path).not.toBe(401);
+  });
+
+  it('answers HEAD like GET without the body, and reads `//x` as a path', async () => {
+    const s = await setup();
+    const origin = new URL(s.dashboard.url).origin;
+    const head = await rawRequest(`${origin}/healthz`, { method: 'HEAD' });
+    expect(head).toEqual({ status: 200, body: '' });
+    expect((await rawRequest(s.dashboard.url, { method: 'HEAD' })).status).toBe(200);
+    expect((await rawRequest(`${origin}/events`, { method: 'HEAD' })).status).toBe(405);
+    expect((await rawRequest(`${origin}//metrics`, {})).status).toBe(404);
+  });
+
+  it('drops an event-stream client that stops reading, instead of buffering for it without end', async () => {
+    const sim = simulatedControl({ size: 2 });
+    cleanups.push(() => sim.control.close());
+    const { createEventStream } = await import('../../src/inspect/event-stream.js');
+    const stream = createEventStream(sim.control, { sampleInterval: 0, maxBuffered: 64 * 1024 });
+    cleanups.push(() => stream.close());
+    const server = createServer((_req, res) => stream.attach(res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const { port } = server.address() as AddressInfo;
+    // A client that sends its request and never reads: the kernel's buffers fill, then ours.
+    const stuck = connect(port, '127.0.0.1', () => stuck.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
+    stuck.pause();
+    cleanups.push(() => void stuck.destroy());
+    await until(() => stream.size() === 1, 'the stuck client to attach', { on: [[server, 'request']] });
+    const done = sim.control.start();
+    sim.clock.advance(100);
+    await done;
+    let restarts = 0;
+    for (; restarts < 2000 && stream.size() > 0; restarts++) {
+      const restarted = sim.control.restart();
+      sim.clock.advance(100);
+      await restarted;
+      // The simulated cluster settles in microtasks: a turn of the event loop lets sockets close.
+      await new Promise(setImmediate);
+    }
+    expect(stream.size(), `the stuck client is still attached after ${restarts} rolling restarts`).toBe(0);
+  });
+
+  it('close() sends a last status, so a page left open shows how the control ended', async () => {
+    const s = await setup();
+    await started(s);
+    const events = await openEvents(s.dashboard.url);
+    cleanups.push(() => events.close());
+    await events.next('status', (d) => d.status.master.state === 'running');
+    // Closed in the `stopped` listener, as `clusterchart run` closes it: the status refresh
+    // of that burst comes after the close, so only the close's own last status can say it.
+    const closed = new Promise<void>((resolve) => s.control.once('stopped', () => void s.dashboard.close().then(resolve)));
+    const stopped = s.control.stop();
+    s.clock.advance(100);
+    await stopped;
+    await closed;
+    await expect(events.next('never')).rejects.toThrow(/ended/);
+    expect(events.messages.at(-1)).toMatchObject({ event: 'status', data: { status: { master: { state: 'stopped' } } } });
+  });
+
   it('answers 404 for unknown paths and 405 for the wrong method', async () => {
     const s = await setup();
     expect((await fetch(new URL('/nope', s.dashboard.url))).status).toBe(404);
@@ -191,7 +264,11 @@ describe('createDashboard', () => {
     expect(await get('/readyz')).toEqual({ status: 200, body: { ready: true, state: 'running', health: 'ok', size: 2, readyWorkers: 2 } });
     s.sim.crash(1);
     s.clock.advance(1);
-    expect(await get('/readyz')).toMatchObject({ status: 503, body: { ready: false, health: 'danger' } });
+    // Backing off from a crash loop, the worker that serves keeps the instance ready.
+    expect(await get('/readyz')).toMatchObject({ status: 200, body: { ready: true, health: 'danger', readyWorkers: 1 } });
+    s.sim.crash(2);
+    s.clock.advance(1);
+    expect(await get('/readyz')).toMatchObject({ status: 503, body: { ready: false, health: 'danger', reason: 'no worker is ready' } });
     expect((await get('/healthz')).status).toBe(200);
     s.control.close();
     expect((await get('/healthz')).status).toBe(503);

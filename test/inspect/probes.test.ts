@@ -22,11 +22,17 @@ describe('readinessOf', () => {
     expect(readinessOf(status({ restarting: true }, ['online.ready', 'online.ready', 'online.booting'])).ready).toBe(true);
   });
 
-  it('is not ready below size, in danger, or when not running, and says why', () => {
+  it('is not ready below size, with no worker ready, or when not running, and says why', () => {
     expect(readinessOf(status({}, ['online.ready', 'starting']))).toMatchObject({ ready: false, reason: '1 of 2 workers ready' });
-    expect(readinessOf(status({ health: 'danger' }, ['online.ready', 'online.ready']))).toMatchObject({ ready: false, reason: 'health is danger' });
+    expect(readinessOf(status({ size: 0 }, []))).toMatchObject({ ready: false, reason: 'no worker is ready' });
+    expect(readinessOf(status({ health: 'danger' }, ['starting', 'starting']))).toMatchObject({ ready: false, reason: 'no worker is ready' });
     expect(readinessOf(status({ state: 'stopping' }, ['disconnecting']))).toMatchObject({ ready: false, reason: 'the control is stopping' });
     expect(readinessOf(status({ state: 'idle', size: 0 }, []))).toMatchObject({ ready: false, reason: 'the control is idle' });
+  });
+
+  it('in danger, stays ready while any worker serves (a bad deploy\'s old workers, one slot crash-looping)', () => {
+    expect(readinessOf(status({ health: 'danger', restarting: true }, ['online.ready', 'online.ready', 'starting']))).toMatchObject({ ready: true, readyWorkers: 2 });
+    expect(readinessOf(status({ health: 'danger' }, ['online.ready', 'starting']))).toMatchObject({ ready: true, health: 'danger', readyWorkers: 1, size: 2 });
   });
 
   it('without a size, wants every worker that is not on its way out', () => {
