@@ -250,13 +250,14 @@ export function createCli(io: CliIo): Cli {
       ...(invocation.inspect ? { inspect: (event: InspectionEvent) => out.err(inspectionLine(event)) } : {}),
     });
     const closers: Array<() => Promise<void>> = [];
+    let dashboardUrl: string | null = null;
     try {
       const server = await createControlServer(control, { path: config.control });
       closers.push(() => server.close());
       if (config.dashboard !== null) {
         const dashboard = await openDashboard(control, config.dashboard);
         closers.unshift(() => dashboard.close());
-        out.line(`clusterchart: dashboard at ${dashboard.url}`);
+        dashboardUrl = dashboard.url;
       }
     } catch (error) {
       for (const close of closers) await close();
@@ -265,7 +266,7 @@ export function createCli(io: CliIo): Cli {
     }
     return supervise(control, async () => {
       for (const close of closers) await close();
-    }, config, invocation);
+    }, config, invocation, dashboardUrl);
   }
 
   async function openDashboard(control: Control, { port, host }: { port: number; host: string }) {
@@ -285,6 +286,7 @@ export function createCli(io: CliIo): Cli {
     closeAll: () => Promise<void>,
     config: RunConfig,
     invocation: Extract<Invocation, { command: 'run' }>,
+    dashboardUrl: string | null,
   ): Promise<number> {
     const show = (event: ControlEventMap[keyof ControlEventMap]) => {
       const text = formatEvent(event.type === 'error' ? { type: 'error', error: { code: codeOf(event.error), message: event.error.message } } : event);
@@ -307,6 +309,7 @@ export function createCli(io: CliIo): Cli {
       `clusterchart ${version}: supervising ${invocation.script} with ${size ?? 'the running'} worker${size === 1 ? '' : 's'}` +
         ` · control ${config.control} · pid ${process.pid}`,
     );
+    if (dashboardUrl !== null) out.line(`clusterchart: dashboard at ${dashboardUrl}`);
     const started = Date.now();
     control.start().then(
       () => out.line(`clusterchart: ${size ?? 0} worker${size === 1 ? '' : 's'} ready in ${formatDuration(Date.now() - started)}`),

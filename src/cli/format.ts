@@ -80,7 +80,7 @@ export function formatSize(result: SizeResult): string {
  */
 export function formatProgress(progress: RestartProgress, backingOff = false): string {
   const replaced = `${progress.replaced}/${progress.total} replaced`;
-  if (progress.danger !== undefined) return `${replaced}; danger, crash loop: next fork in ${formatDuration(progress.danger.delay)}`;
+  if (progress.danger !== undefined) return `${replaced}; danger, crash loop: forks held back ${formatDuration(progress.danger.delay)}`;
   return backingOff ? `${replaced}; danger, crash loop: replacements wait for the control's backoff to end` : replaced;
 }
 
@@ -101,7 +101,7 @@ type EventOf<T extends WireEvent['type']> = Extract<WireEvent, { type: T }>;
  * something (a crash closes the channel before the exit too, so its own disconnect does not).
  */
 const exitReason = (exit: EventOf<'exit'>['exit']) =>
-  exit.reason === 'startupTimeout' ? ': not ready within startupTimeout, so the control terminated it (with readyOn message, does it call ready()?)' : '';
+  exit.reason === 'startupTimeout' ? ': not ready within startupTimeout, so the control terminated it (does it listen? with readyOn message, does it call ready()?)' : '';
 
 /** Which give-up limit the crashes passed, as `giveup` and `restartAbandoned` say it. */
 const limitPassed = (e: Omit<EventOf<'giveup'>, 'type'>, inARow: string) =>
@@ -117,7 +117,7 @@ const eventLines: { readonly [T in WireEvent['type']]?: (event: EventOf<T>) => s
   startRestart: (e) => `control: restart to generation ${e.generation}`,
   restart: (e) => `control: restart done, generation ${e.generation}`,
   restartAbandoned: (e) => `control: restart to generation ${e.generation} abandoned: ${limitPassed(e, 'crashes in a row')}; the older workers keep serving`,
-  danger: (e) => `control: danger, crash loop: next fork in ${formatDuration(e.delay)}`,
+  danger: (e) => `control: danger, crash loop: forks held back ${formatDuration(e.delay)}`,
   safe: () => 'control: safe again',
   giveup: (e) => `control: giving up: ${limitPassed(e, 'crashes in a row at startup or before minRestartAge')}`,
   exit: (e) =>

@@ -116,23 +116,23 @@ export function createMetrics(control: Control, options: MetricsOptions = {}): M
   for (const phase of phases) for (const expected of ['true', 'false']) exits.inc({ phase, expected }, 0);
   const restarts = new Counter({ name: `${prefix}restarts_total`, help: 'Rolling restarts completed.', registers });
   const abandoned = new Counter({ name: `${prefix}restarts_abandoned_total`, help: 'Rolling restarts abandoned: their replacements crashed past the give-up limits while older workers served.', registers });
-  const dangers = new Counter({ name: `${prefix}danger_entries_total`, help: 'Times the control entered danger.', registers });
+  const backoffs = new Counter({ name: `${prefix}backoffs_total`, help: 'Forks the crash-loop backoff delayed (one per danger event; the delay doubles each time).', registers });
   const giveups = new Counter({ name: `${prefix}giveups_total`, help: 'Times the control gave up (too many unexpected exits).', registers });
 
   const onFork = () => forks.inc();
   const onExit = ({ exit }: ControlEventMap['exit']) => exits.inc({ phase: exit.phase, expected: String(exit.expected) });
   const onRestart = () => restarts.inc();
   const onAbandoned = () => abandoned.inc();
-  const onDanger = () => dangers.inc();
+  const onBackoff = () => backoffs.inc();
   const onGiveup = () => giveups.inc();
-  control.on('fork', onFork).on('exit', onExit).on('restart', onRestart).on('restartAbandoned', onAbandoned).on('danger', onDanger).on('giveup', onGiveup);
+  control.on('fork', onFork).on('exit', onExit).on('restart', onRestart).on('restartAbandoned', onAbandoned).on('danger', onBackoff).on('giveup', onGiveup);
 
   return {
     registry,
     contentType: registry.contentType,
     text: () => registry.metrics(),
     close() {
-      control.off('fork', onFork).off('exit', onExit).off('restart', onRestart).off('restartAbandoned', onAbandoned).off('danger', onDanger).off('giveup', onGiveup);
+      control.off('fork', onFork).off('exit', onExit).off('restart', onRestart).off('restartAbandoned', onAbandoned).off('danger', onBackoff).off('giveup', onGiveup);
     },
   };
 }

@@ -27,7 +27,7 @@ export interface ControlContext {
   generation: number;
   nextId: number;
   workers: Record<number, WorkerRef>;
-  /** Forks per slot so far; a slot's restarts are its forks less one. */
+  /** Forks per slot so far: a new worker's `restarts` are its slot's forks before it. */
   forksBySlot: Record<number, number>;
   /** The current fork delay in danger (ms). */
   throttle: number;
@@ -371,7 +371,8 @@ export const controlMachine = setup({
           const workers = { ...c.workers };
           plan.fork.forEach((slot, i) => {
             const id = firstId + i;
-            workers[id] = spawn('worker', { id: freeActorId(workers), input: { ...timeoutsOf(settings), id, slot, generation } });
+            const restarts = forksBySlot[slot]! - 1;
+            workers[id] = spawn('worker', { id: freeActorId(workers), input: { ...timeoutsOf(settings), id, slot, generation, restarts } });
           });
           return workers;
         },

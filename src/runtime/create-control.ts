@@ -77,6 +77,10 @@ export interface WorkerStatus {
   /** ms since epoch (or the simulated clock) of the fork; null until known. */
   startTime: number | null;
   uptime: number | null;
+  /**
+   * Workers its slot had before this one (PM2's restart count of an instance): replacements
+   * after a crash or in a rolling restart, and a slot used again after a scale-down.
+   */
   restarts: number;
   /** From the agent; null without it or when it does not answer in time. */
   connections: number | null;
@@ -423,7 +427,7 @@ function bindControl(
               state: dotted(w.value),
               startTime: w.context.forkAt,
               uptime: w.context.forkAt === null ? null : now - w.context.forkAt,
-              restarts: Math.max(0, (context.forksBySlot[info.slot] ?? 1) - 1),
+              restarts: w.context.restarts,
               connections: stats.get(info.id)?.connections ?? null,
               memory: stats.get(info.id)?.memory ?? null,
             };

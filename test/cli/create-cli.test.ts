@@ -114,13 +114,13 @@ describe('restart --wait on a crash-looping control', () => {
 
     // Fixed once the restart has said it waits on a further backoff: the rollout then completes.
     const { cli, output } = cliIn(env.dir, (text) => {
-      if (/next fork in/.test(text)) crashing = false;
+      if (/forks held back/.test(text)) crashing = false;
     });
     const lines = () => output.stdout.trimEnd().split('\n');
     expect(await env.drive(cli.run(['restart', '--wait', '--control', env.path]))).toBe(exitStatus.ok);
     expect(output.stderr).toBe('');
     expect(lines()[0]).toBe("0/1 replaced; danger, crash loop: replacements wait for the control's backoff to end");
-    expect(lines().filter((line) => /^0\/1 replaced; danger, crash loop: next fork in \d/.test(line)).length).toBeGreaterThanOrEqual(1);
+    expect(lines().filter((line) => /^0\/1 replaced; danger, crash loop: forks held back \d/.test(line)).length).toBeGreaterThanOrEqual(1);
     expect(lines().at(-1)).toMatch(/^restarted: 1 worker replaced in \S+ \(generation 2\)$/);
   });
 });

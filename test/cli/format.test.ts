@@ -59,12 +59,12 @@ describe('status', () => {
 });
 
 describe('restart progress', () => {
-  it('replaced out of total; crash-loop backoff is said, with the time to the next fork', () => {
+  it('replaced out of total; crash-loop backoff is said, with how long forks are held back', () => {
     expect(formatProgress({ replaced: 1, total: 4 })).toBe('1/4 replaced');
-    expect(formatProgress({ replaced: 1, total: 4, danger: { delay: 2_000 } })).toBe('1/4 replaced; danger, crash loop: next fork in 2.0s');
+    expect(formatProgress({ replaced: 1, total: 4, danger: { delay: 2_000 } })).toBe('1/4 replaced; danger, crash loop: forks held back 2.0s');
     // A control already backing off when the restart began: its next danger line may be maxThrottleDelay away.
     expect(formatProgress({ replaced: 0, total: 4 }, true)).toBe("0/4 replaced; danger, crash loop: replacements wait for the control's backoff to end");
-    expect(formatProgress({ replaced: 0, total: 4, danger: { delay: 16_000 } }, true)).toBe('0/4 replaced; danger, crash loop: next fork in 16s');
+    expect(formatProgress({ replaced: 0, total: 4, danger: { delay: 16_000 } }, true)).toBe('0/4 replaced; danger, crash loop: forks held back 16s');
   });
 });
 
@@ -89,7 +89,7 @@ describe('events', () => {
     expect(formatEvent({ type: 'exit', worker, exit: { ...exit, expected: true } })).toBeNull();
     // Why it was leaving, when the control knows: a startup timeout is the control's own SIGTERM.
     expect(formatEvent({ type: 'exit', worker, exit: { ...exit, code: null, signal: 'SIGTERM', phase: 'startup', reason: 'startupTimeout' } })).toBe(
-      '#3[4242] exited unexpectedly (SIGTERM, startup): not ready within startupTimeout, so the control terminated it (with readyOn message, does it call ready()?)',
+      '#3[4242] exited unexpectedly (SIGTERM, startup): not ready within startupTimeout, so the control terminated it (does it listen? with readyOn message, does it call ready()?)',
     );
     expect(formatEvent({ type: 'exit', worker, exit: { ...exit, reason: 'disconnect' } })).toBe('#3[4242] exited unexpectedly (code 1, runtime)');
     expect(formatEvent({ type: 'restartAbandoned', generation: 3, cause: 'window', exits: 11, window: 60_000, maxRestarts: 10 })).toBe(

@@ -42,7 +42,7 @@ describe('createMetrics', () => {
       clusterchart_worker_exits_total: 'counter',
       clusterchart_restarts_total: 'counter',
       clusterchart_restarts_abandoned_total: 'counter',
-      clusterchart_danger_entries_total: 'counter',
+      clusterchart_backoffs_total: 'counter',
       clusterchart_giveups_total: 'counter',
     });
     expect(metrics.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -96,7 +96,7 @@ describe('createMetrics', () => {
     expect(valueOf(samples, 'clusterchart_generation')).toBe(2);
   });
 
-  it('shows danger as 1 while in danger, and counts the give-up', async () => {
+  it('shows danger as 1 while in danger, and counts every backoff and the give-up', async () => {
     const { control, clock, scrape } = setup({ size: 1, minRestartAge: 1000, throttleDelay: 100, maxRestarts: 2, restartWindow: 60_000 }, () => ({
       exitAfter: 5,
     }));
@@ -104,9 +104,11 @@ describe('createMetrics', () => {
     clock.advance(30);
     let samples = await scrape();
     expect(valueOf(samples, 'clusterchart_danger')).toBe(1);
-    expect(valueOf(samples, 'clusterchart_danger_entries_total')).toBe(1);
+    expect(valueOf(samples, 'clusterchart_backoffs_total')).toBe(1);
     clock.advance(5000);
     samples = await scrape();
+    // Three crashes: two backoffs (100, then 200 ms), and the third gives up.
+    expect(valueOf(samples, 'clusterchart_backoffs_total')).toBe(2);
     expect(valueOf(samples, 'clusterchart_giveups_total')).toBe(1);
     expect(valueOf(samples, 'clusterchart_danger')).toBe(0);
     expect(valueOf(samples, 'clusterchart_worker_exits_total', { phase: 'startup', expected: 'false' })).toBe(3);

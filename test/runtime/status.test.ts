@@ -37,3 +37,34 @@ test('a worker that exits while status() awaits the stats is not listed; its rep
   expect(workers.map((w) => w.memory)).toEqual([30_000_000, null]);
   control.close();
 });
+
+test("a worker's restarts are the workers its slot had before it, not those after it", async () => {
+  const sim = createSimulatedCluster();
+  const control = createControl({ size: 2, port: sim, clock: sim.clock, signals: false, minRestartAge: 1000 });
+  const restartsOf = async () => (await control.status()).workers.map((w) => [w.id, w.slot, w.state, w.restarts]);
+  const started = control.start();
+  sim.clock.advance(100);
+  await started;
+  sim.clock.advance(2000);
+  sim.crash(1);
+  sim.clock.advance(100);
+  expect(await restartsOf()).toEqual([
+    [2, 1, 'online.ready', 0],
+    [3, 0, 'online.ready', 1],
+  ]);
+  // Mid-rollout the old workers keep their own count; their replacements count them.
+  const restarted = control.restart();
+  sim.clock.advance(1);
+  const during = await restartsOf();
+  expect(during.filter(([id]) => id === 2 || id === 3)).toEqual([
+    [2, 1, expect.any(String), 0],
+    [3, 0, expect.any(String), 1],
+  ]);
+  expect(during.filter(([id]) => (id as number) > 3).map(([, slot, , restarts]) => [slot, restarts]).sort()).toEqual([
+    [0, 2],
+    [1, 1],
+  ]);
+  sim.clock.advance(5000);
+  await restarted;
+  control.close();
+});
