@@ -1,14 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: builds clusterchart, runs the scenarios S1–S10 for clusterchart, a
- * hand-written node:cluster master and the peers, and writes BENCHMARKS.md.
- *
- *   npm run bench                      every scenario, every tool, 3 runs each
- *   npm run bench -- --quick           1 run, clusterchart + node:cluster + PM2 + recluster;
- *                                      writes bench/results/quick.md, not BENCHMARKS.md
- *   npm run bench -- --only S2,S6      some scenarios (report in bench/results/partial.md)
- *   npm run bench -- --tools pm2,throng --runs 5
- *   npm run bench -- --report-only    BENCHMARKS.md again from bench/results/latest.json
+ * hand-written node:cluster master and the peers, and writes BENCHMARKS.md. The options are
+ * in `usage` below (`npm run bench -- --help`).
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,22 +16,81 @@ import { createProgress } from './lib/progress.mjs';
 const bench = fileURLToPath(new URL('.', import.meta.url));
 const root = join(bench, '..');
 
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    only: { type: 'string' },
-    tools: { type: 'string' },
-    runs: { type: 'string' },
-    keep: { type: 'boolean', default: false },
-    'report-only': { type: 'boolean', default: false },
-  },
-});
+const usage = `Usage: npm run bench [-- OPTIONS]
 
+Runs the scenarios S1–S10 for clusterchart, a hand-written node:cluster master and the peers,
+and writes BENCHMARKS.md (about 15 minutes on 2 cores; leave the machine otherwise idle).
+
+Options:
+  --quick             1 run of each scenario with clusterchart, node:cluster, PM2 and
+                      recluster; writes bench/results/quick.md, not BENCHMARKS.md
+  --only S2,S6        these scenarios only (report in bench/results/partial.md)
+  --tools pm2,throng  these tools only, besides clusterchart
+                      (TOOLS)
+  --runs N            runs per scenario (S7 runs at least 11 in a full bench)
+  --keep              keep the run's temporary folder
+  --report-only       write BENCHMARKS.md again from bench/results/latest.json (no run)
+  --help              this text
+`;
+
+const { tools: allTools } = await import('./lib/tools.mjs');
+const scenarioFiles = [
+  's01-start',
+  's02-rolling-restart',
+  's03-control-killed',
+  's04-graceful-stop',
+  's05-crash-at-start',
+  's06-stubborn-workers',
+  's07-resize',
+  's08-idle',
+  's09-scale',
+  's10-machines',
+];
+/** `s07-resize` → `S7`, as the scenarios name themselves. */
+const scenarioIds = scenarioFiles.map((file) => `S${Number(file.slice(1, 3))}`);
+
+/** A mistake in the command line: one line, exit 2 (as the CLI does). */
+const usageError = (message) => {
+  process.stderr.write(`bench: ${message} (see npm run bench -- --help)\n`);
+  process.exit(2);
+};
+
+let args;
+try {
+  ({ values: args } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      tools: { type: 'string' },
+      runs: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      'report-only': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  }));
+} catch (error) {
+  usageError(error.message);
+}
+if (args.help) {
+  process.stdout.write(usage.replace('TOOLS', allTools.map((t) => t.id).join(', ')));
+  process.exit(0);
+}
+/** A comma-separated list of known names, or a usage error naming the unknown ones. */
+const listOf = (flag, value, known, normalise = (v) => v) => {
+  if (value === undefined) return undefined;
+  const list = value.split(',').map((v) => normalise(v.trim())).filter((v) => v !== '');
+  const unknown = list.filter((v) => !known.includes(v));
+  if (list.length === 0 || unknown.length > 0) usageError(`--${flag}: ${unknown.length > 0 ? `unknown ${unknown.join(', ')}` : 'empty'} (known: ${known.join(', ')})`);
+  return list;
+};
+const only = listOf('only', args.only, scenarioIds, (v) => v.toUpperCase().replace(/^S0+/, 'S'));
+const toolIds = listOf('tools', args.tools, allTools.map((t) => t.id));
+if (args.runs !== undefined && !/^[1-9]\d*$/.test(args.runs)) usageError(`--runs: expected a whole number of at least 1, got ${args.runs}`);
 // --report-only: render BENCHMARKS.md again from bench/results/latest.json (the figures of
 // the last full run), e.g. after a change to a report's wording.
 if (args['report-only']) {
   const saved = JSON.parse(readFileSync(join(bench, 'results', 'latest.json'), 'utf8'));
-  const { tools } = await import('./lib/tools.mjs');
+  const tools = allTools;
   const scenarios = [];
   for (const file of readdirSync(join(bench, 'scenarios')).sort()) scenarios.push(await import(`./scenarios/${file}`));
   const ctx = { data: saved.data, runs: saved.runs ?? 3, tools, leaks: saved.leaks, failures: saved.failures };
@@ -78,26 +131,12 @@ for (const file of ['index.js', 'index.cjs', 'worker.cjs']) cpSync(join(root, 'd
 const clusterchart = join(snapshot, 'index.cjs');
 
 // 3. What to run.
-const { tools: allTools } = await import('./lib/tools.mjs');
-const scenarioFiles = [
-  's01-start',
-  's02-rolling-restart',
-  's03-control-killed',
-  's04-graceful-stop',
-  's05-crash-at-start',
-  's06-stubborn-workers',
-  's07-resize',
-  's08-idle',
-  's09-scale',
-  's10-machines',
-];
 const allScenarios = [];
-for (const file of scenarioFiles) if (existsSync(join(bench, 'scenarios', `${file}.mjs`))) allScenarios.push(await import(`./scenarios/${file}.mjs`));
-const only = args.only?.split(',').map((s) => s.trim().toUpperCase());
+for (const file of scenarioFiles) allScenarios.push(await import(`./scenarios/${file}.mjs`));
 const scenarios = only ? allScenarios.filter((s) => only.includes(s.id)) : allScenarios;
 const quickTools = ['clusterchart', 'node-cluster', 'pm2', 'recluster'];
-const toolIds = args.tools?.split(',').map((s) => s.trim()) ?? (args.quick ? quickTools : allTools.map((t) => t.id));
-const tools = allTools.filter((t) => t.id === 'clusterchart' || toolIds.includes(t.id));
+const wanted = toolIds ?? (args.quick ? quickTools : allTools.map((t) => t.id));
+const tools = allTools.filter((t) => t.id === 'clusterchart' || wanted.includes(t.id));
 const runs = Number(args.runs ?? (args.quick ? 1 : 3));
 
 const tmp = mkdtempSync(join(tmpdir(), 'clusterchart-bench-'));

@@ -1,7 +1,7 @@
 // Embedding clusterchart in your own primary script: two workers of examples/hello-http.js,
 // every transition logged as `#id[pid] from -> to`, one rolling restart, a clean stop.
 //
-//   node examples/embed.mjs          (after `npm run build`; `npm run demo` does both)
+//   npm run build && node examples/embed.mjs
 import { createControl } from 'clusterchart';
 import { fileURLToPath } from 'node:url';
 
@@ -14,7 +14,7 @@ const control = createControl({
 
 const name = (w) => `#${w.id}[${w.pid ?? '?'}]`;
 control.on('transition', ({ worker, from, to }) => console.log(`${name(worker)} ${from ?? '(new)'} -> ${to}`));
-control.once('listening', ({ address }) => console.log(`serving on http://127.0.0.1:${address.port}/`));
+control.once('listening', ({ address }) => console.log(`serving on http://127.0.0.1:${address?.port}/`));
 control.on('startRestart', ({ generation }) => console.log(`-- rolling restart to generation ${generation}`));
 control.on('restart', ({ generation }) => console.log(`-- every worker now runs generation ${generation}`));
 

@@ -5,7 +5,7 @@
  */
 export const errorCodes = {
   CC_ERR_OPTION_INVALID: 'Option {option} is invalid: {reason}.',
-  CC_ERR_CONTROL_EXISTS: 'A control already supervises this process\'s cluster; stop it before creating another.',
+  CC_ERR_CONTROL_EXISTS: 'A control already supervises this process\'s cluster; close() it (after stop()) before creating another.',
   CC_ERR_CONTROL_NOT_PRIMARY: 'createControl() must run in the cluster primary, not in a worker.',
   CC_ERR_CONTROL_STOPPED: 'The control stopped before {what} finished.',
   CC_ERR_CONTROL_GAVE_UP: 'The control gave up: {reason}, more than maxRestarts ({maxRestarts}).',

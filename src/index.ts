@@ -32,6 +32,7 @@ export {
 export {
   workerMachine,
   type ExitPhase,
+  type ListeningAddress,
   type StopReason,
   type WorkerCommand,
   type WorkerContext,

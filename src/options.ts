@@ -106,6 +106,8 @@ export function normalizeSettings(input: SettingsInput = {}, cpus = 1): Supervis
     if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!infinite && !Number.isFinite(value))) {
       throw invalid(key, `expected a duration in ms ≥ 0, got ${describeValue(value)}`);
     }
+    // No worker is ready at its fork: 0 would terminate every one of them, a crash loop by design.
+    if (key === 'startupTimeout' && value === 0) throw invalid(key, 'expected a duration in ms > 0 (or Infinity), got 0: no worker could get ready');
     settings[key] = value;
   }
   if (input.readyOn !== undefined) {

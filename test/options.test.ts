@@ -70,6 +70,8 @@ test.each([
   [{ size: 'many' }, 'size'],
   [{ shutdownTimeout: Number.NaN }, 'shutdownTimeout'],
   [{ terminateTimeout: -5 }, 'terminateTimeout'],
+  [{ startupTimeout: 0 }, 'startupTimeout'],
+  [{ startupTimeout: -1 }, 'startupTimeout'],
   [{ throttleDelay: Infinity }, 'throttleDelay'],
   [{ readyOn: 'soon' }, 'readyOn'],
   [{ restartConcurrency: 0 }, 'restartConcurrency'],

@@ -18,10 +18,10 @@ export function writeReport({ ctx, scenarios, tools, machine, target, seconds, t
     '',
     `- ${machine.nproc} CPUs (${machine.cpu}), ${mb(machine.ram)} RAM, ${machine.os}, Node ${machine.node}`,
     `- load average (1/5/15 min) before the run ${machine.load.before.map((l) => l.toFixed(2)).join(' / ')}, after ${machine.load.after.map((l) => l.toFixed(2)).join(' / ')} (other work on the machine shows here; the bench interleaves the tools run by run so that it hits them alike)`,
-    ...tools.map((t) => `- ${t.label} ${t.version()}${t.id === 'clusterchart' && machine.commit ? ` at ${machine.commit}` : ''} — defaults: ${t.defaults}`),
+    ...tools.map((t) => `- ${t.label} ${t.version(machine)}${t.id === 'clusterchart' && machine.commit ? ` at ${machine.commit}` : ''} — defaults: ${t.defaults}`),
     '- load: autocannon (bench/package.json)',
     '',
-    'Reproduce: `npm run bench` (installs bench/ from its lockfile on first use, builds clusterchart, runs everything; about 15 minutes on 2 cores). `npm run bench -- --quick` runs each scenario once with fewer peers; `--only S2,S6`, `--tools pm2,throng` and `--runs N` narrow it.',
+    'Reproduce: `npm run bench` (installs bench/ from its lockfile on first use, builds clusterchart, runs everything; about 15 minutes on 2 cores). `npm run bench -- --quick` runs each scenario once with fewer peers; `--only S2,S6`, `--tools pm2,throng` and `--runs N` narrow it; `--report-only` writes this file again from bench/results/latest.json; `--help` lists them.',
     '',
     'Every tool runs the same apps (`bench/apps/`, each answers its pid and records every process it starts) through its documented API at its defaults, from a small primary in `bench/tools/`. Where tools run one after the other, each run of a scenario starts with a different tool. Each scenario run ends with every process it started SIGKILLed by pid (pid and start time, from the process table and the apps\' own records), and a check that none survives.',
     '',
@@ -42,8 +42,9 @@ export function writeReport({ ctx, scenarios, tools, machine, target, seconds, t
     '',
   ];
   // The reasons behind the missed goals: written by hand from measurements of their own.
+  // They are written for the last full run: a partial or quick run's report does without them.
   const analysis = new URL('../analysis.md', import.meta.url);
-  if (existsSync(analysis)) lines.push(readFileSync(analysis, 'utf8').trim(), '');
+  if (full && existsSync(analysis)) lines.push(readFileSync(analysis, 'utf8').trim(), '');
   for (const r of reports) {
     lines.push(`## ${r.scenario.id} — ${r.scenario.title}`, '', r.markdown, '');
     if (timings[r.scenario.id] !== undefined) lines.push(`<sub>${r.scenario.id} took ${timings[r.scenario.id].toFixed(0)} s.</sub>`, '');

@@ -11,7 +11,7 @@ export function median(values) {
 export const seconds = (ms, digits = 2) => (ms === undefined ? '–' : ms === Infinity ? 'never' : `${(ms / 1000).toFixed(digits)} s`);
 export const millis = (ms) => (ms === undefined ? '–' : ms === Infinity ? 'never' : `${ms.toFixed(1)} ms`);
 export const count = (n) => (n === undefined ? '–' : n === Infinity ? '∞' : String(Math.round(n * 10) / 10));
-export const mb = (bytes) => (bytes === undefined ? '–' : `${(bytes / 2 ** 20).toFixed(1)} MB`);
+export const mb = (bytes) => (bytes === undefined ? '–' : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
 export const ratio = (a, b) => (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0 ? '–' : `${(a / b).toFixed(2)}×`);
 
 /** A seeded PRNG (mulberry32): a report renders the same interval from the same figures. */

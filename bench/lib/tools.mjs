@@ -8,9 +8,10 @@ import { fileURLToPath } from 'node:url';
 
 const bench = new URL('..', import.meta.url);
 const adapter = (file) => fileURLToPath(new URL(`tools/${file}`, bench));
+/** A peer's version as bench/package-lock.json pins it (what `npm ci --prefix bench` installs). */
 const versionOf = (pkg) => {
   try {
-    return JSON.parse(readFileSync(new URL(`node_modules/${pkg}/package.json`, bench), 'utf8')).version;
+    return JSON.parse(readFileSync(new URL('package-lock.json', bench), 'utf8')).packages[`node_modules/${pkg}`].version;
   } catch {
     return '?';
   }
@@ -31,7 +32,8 @@ export const tools = [
     id: 'node-cluster',
     label: 'node:cluster by hand',
     adapter: adapter('node-cluster.cjs'),
-    version: () => process.versions.node,
+    /** The Node of the run (the machine it ran on, for --report-only). */
+    version: (machine) => machine.node.replace(/^v/, ''),
     can: { restart: true, resize: 'not written: forks N, re-forks on exit', stop: true },
     equalised: null,
     defaults: 'no timeouts: disconnect, never escalates',

@@ -152,11 +152,11 @@ function fileLayer(value: unknown, source: string): Layer {
 }
 
 function envObject(raw: unknown, invalid: (reason: string) => ClusterchartError): Record<string, string> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid('env must be an object of strings');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid('env must be an object of strings (numbers and booleans are written as strings)');
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-      throw invalid(`env.${name} must be a string`);
+      throw invalid(`env.${name} must be a string (or a number or boolean, written as a string), got ${value === null ? 'null' : typeof value}`);
     }
     out[name] = String(value);
   }

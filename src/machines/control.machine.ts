@@ -10,7 +10,7 @@ import { type ActorRefFrom, assign, emit, enqueueActions, not, raise, sendTo, se
 import type { SupervisionSettings } from '../options.js';
 import { type ReconcilePlan, type RolloutStep, freeSlots, reconcile } from './reconcile.js';
 import { activeTally, hasOlderThan, liveViews, workerCount } from './worker-views.js';
-import { type WorkerExit, type WorkerFact, type WorkerInput, type WorkerNotice, workerMachine } from './worker.machine.js';
+import { type ListeningAddress, type WorkerExit, type WorkerFact, type WorkerInput, type WorkerNotice, workerMachine } from './worker.machine.js';
 
 export type WorkerRef = ActorRefFrom<typeof workerMachine>;
 
@@ -102,7 +102,8 @@ export type ControlEmitted =
   | { type: 'resize'; size: number | null }
   | { type: 'fork'; worker: WorkerInfo }
   | { type: 'online'; worker: WorkerInfo }
-  | { type: 'listening'; worker: WorkerInfo; address: unknown }
+  /** null for a worker adopted after it listened. */
+  | { type: 'listening'; worker: WorkerInfo; address: ListeningAddress | null }
   | { type: 'ready'; worker: WorkerInfo }
   | { type: 'disconnect'; worker: WorkerInfo }
   | { type: 'exit'; worker: WorkerInfo; exit: WorkerExit }
@@ -251,7 +252,7 @@ function announcementOf(fact: AnnouncedFact, worker: WorkerInfo): ControlEmitted
     case 'cluster.online':
       return { type: 'online', worker };
     case 'cluster.listening':
-      return { type: 'listening', worker, address: fact.address };
+      return { type: 'listening', worker, address: fact.address ?? null };
     case 'cluster.disconnect':
       return { type: 'disconnect', worker };
     case 'cluster.message':

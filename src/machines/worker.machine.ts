@@ -71,11 +71,20 @@ export interface WorkerExit {
   at: number;
 }
 
+/** Where a worker listens, as node:cluster's `listening` event says it. */
+export interface ListeningAddress {
+  address: string | null;
+  port: number;
+  /** 4 or 6 (TCP), -1 (a Unix socket: `address` is its path), 'udp4' or 'udp6'. */
+  addressType: 4 | 6 | -1 | 'udp4' | 'udp6';
+}
+
 /** Facts from node:cluster, as the port reports them. */
 export type WorkerFact =
   | { type: 'cluster.fork'; id: number; pid: number; at: number }
   | { type: 'cluster.online'; id: number; at: number }
-  | { type: 'cluster.listening'; id: number; address?: unknown; at?: number }
+  /** `address` is null for a worker adopted after it listened. */
+  | { type: 'cluster.listening'; id: number; address?: ListeningAddress | null; at?: number }
   | { type: 'cluster.disconnect'; id: number; at?: number }
   | { type: 'cluster.exit'; id: number; code: number | null; signal: string | null; at: number }
   | { type: 'worker.ready'; id: number; at?: number };

@@ -373,7 +373,7 @@ function bindControl(
       requireRunning('remove');
       const from = currentSize();
       // Scaling to nothing is `setSize(0)`: a count past the size is taken for a typo.
-      if (checkCount('remove', n) > from) throw createError('CC_ERR_OPTION_INVALID', { option: 'remove', reason: `the size would be ${from - n}, as the size is ${from}` });
+      if (checkCount('remove', n) > from) throw createError('CC_ERR_OPTION_INVALID', { option: 'remove', reason: `cannot take ${n} worker${n === 1 ? '' : 's'} away from a size of ${from} (setSize(0) stops them all)` });
       actor.send({ type: 'control.remove', n });
       return until('remove', atSize);
     },

@@ -4,7 +4,7 @@
  * machines' effects become `cluster.fork(env)`, the shutdown message plus
  * `worker.disconnect()`, and signals to the worker's process tree.
  */
-import cluster, { type Worker } from 'node:cluster';
+import cluster, { type Address, type Worker } from 'node:cluster';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { basename, resolve } from 'node:path';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { createError, warningCodes } from '../errors.js';
 import { type ShutdownMessage, type StatsReply, type StatsRequest, TERMINATE_NOTICE, isAgentMessage, isStatsReply, workerEnv } from './agent-protocol.js';
 import type { ClusterFact, ClusterPort, WorkerStats } from './cluster-port.js';
+import type { ListeningAddress } from '../machines/worker.machine.js';
 import type { ControlOptions, WorkerEnv } from './create-control.js';
 import { killTree } from './process-tree.js';
 import { createWarden } from './warden.js';
@@ -103,7 +104,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       else report({ type: 'cluster.fork', id, pid });
     },
     online: (worker: Worker) => withId(worker, (id) => report({ type: 'cluster.online', id })),
-    listening: (worker: Worker, address: unknown) => withId(worker, (id) => report({ type: 'cluster.listening', id, address })),
+    listening: (worker: Worker, address: Address) => withId(worker, (id) => report({ type: 'cluster.listening', id, address: address as ListeningAddress })),
     disconnect: (worker: Worker) => withId(worker, (id) => report({ type: 'cluster.disconnect', id })),
     exit: (worker: Worker, code: number | null, signal: string | null) => {
       if (livePids().length === 0) updateWarden();

@@ -160,7 +160,7 @@ export function createSimulatedCluster(options: { scriptFor?: ScriptFor; clock?:
         later(w, s.readyAfter, () => {
           const readyId = w.id;
           if (readyId === null) return;
-          report({ type: 'cluster.listening', id: readyId, address: { port: 8000 } });
+          report({ type: 'cluster.listening', id: readyId, address: { address: '127.0.0.1', port: 8000, addressType: 4 } });
           report({ type: 'worker.ready', id: readyId });
         });
       }

@@ -5,7 +5,7 @@
  * agent is found inside the installed package (status shows memory), and the app answers.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -62,6 +62,15 @@ it('installs a clusterchart bin with a shebang, executable', () => {
   expect(statSync(bin).mode & 0o111).not.toBe(0);
   const link = join(folder, 'node_modules', '.bin', 'clusterchart');
   expect(statSync(link).isFile()).toBe(true);
+});
+
+it('ships its licence and every file its README links to', () => {
+  const installed = join(folder, 'node_modules', 'clusterchart');
+  expect(existsSync(join(installed, 'LICENSE'))).toBe(true);
+  const readme = readFileSync(join(installed, 'README.md'), 'utf8');
+  const links = [...readme.matchAll(/\]\((?!https?:|#)([^)#]+)/g)].map((m) => m[1]!);
+  expect(links.length).toBeGreaterThan(3);
+  expect(links.filter((link) => !existsSync(join(installed, link)))).toEqual([]);
 });
 
 it('npx clusterchart --help', async () => {

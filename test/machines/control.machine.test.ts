@@ -85,7 +85,7 @@ describe('size', () => {
     expect(s.live()).toBe(3);
     expect(s.snapshot().context.size).toBe(3);
     // A count past the size is refused (a typo would stop everything); the whole size is fine.
-    await expect(s.control.remove(10)).rejects.toMatchObject({ code: 'CC_ERR_OPTION_INVALID', message: expect.stringContaining('the size would be -7, as the size is 3') });
+    await expect(s.control.remove(10)).rejects.toMatchObject({ code: 'CC_ERR_OPTION_INVALID', message: expect.stringContaining('cannot take 10 workers away from a size of 3') });
     expect(s.snapshot().context.size).toBe(3);
     const emptied = s.control.remove(3);
     s.advance(30);
