@@ -15,7 +15,7 @@ import { createControlServer } from '../server/control-server.js';
 import type { RestartProgress, WireEvent } from '../server/protocol.js';
 import { type ConfigSources, type RunConfig, envWarnings, resolveControlPath, resolveRunConfig } from './config.js';
 import { exitStatus, exitStatusOf } from './exit-status.js';
-import { formatDuration, formatEvent, formatIds, formatProgress, formatRestart, formatSize, formatStatus } from './format.js';
+import { formatDuration, formatEvent, formatProgress, formatRestart, formatSize, formatStatus, formatStopped } from './format.js';
 import { renderHelp } from './help.js';
 import { type Invocation, parseArgv } from './parse-argv.js';
 
@@ -146,14 +146,14 @@ export function createCli(io: CliIo): Cli {
       await answering(client, 'shutdown');
       const result = await client.request('shutdown', { ids: inv.ids });
       if (inv.json) out.json(result);
-      else out.line(formatIds('shut down', result.ids));
+      else out.line(formatStopped('shut down', result));
       return exitStatus.ok;
     },
     async terminate(client, inv) {
       await answering(client, 'terminate');
       const result = await client.request('terminate', { ids: inv.ids });
       if (inv.json) out.json(result);
-      else out.line(formatIds('terminated', result.ids));
+      else out.line(formatStopped('terminated', result));
       return exitStatus.ok;
     },
     async stop(client, inv) {

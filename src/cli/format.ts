@@ -3,7 +3,7 @@
  * text. Workers are named `#id[pid]` everywhere.
  */
 import type { ControlStatus } from '../runtime/create-control.js';
-import type { RestartProgress, RestartResult, SizeResult, WireEvent } from '../server/protocol.js';
+import type { RestartProgress, RestartResult, SizeResult, StopResult, WireEvent } from '../server/protocol.js';
 
 export const workerName = (worker: { id: number; pid: number | null }) => `#${worker.id}[${worker.pid ?? '?'}]`;
 
@@ -92,6 +92,16 @@ export function formatRestart(result: RestartResult): string {
 
 export function formatIds(verb: string, ids: readonly number[]): string {
   return ids.length === 0 ? `${verb}: no workers` : `${verb}: ${ids.map((id) => `#${id}`).join(', ')}`;
+}
+
+/** `shut down: #1, #2`, and the workers that did not leave in time, with what it took. */
+export function formatStopped(verb: string, { ids, terminated, killed }: StopResult): string {
+  const list = (of: readonly number[]) => of.map((id) => `#${id}`).join(', ');
+  const late = [
+    ...(terminated.length > 0 ? [`${list(terminated)} outlived shutdownTimeout: SIGTERM`] : []),
+    ...(killed.length > 0 ? [`${list(killed)} outlived terminateTimeout: SIGKILL`] : []),
+  ];
+  return `${formatIds(verb, ids)}${late.length > 0 ? ` (${late.join('; ')})` : ''}`;
 }
 
 type EventOf<T extends WireEvent['type']> = Extract<WireEvent, { type: T }>;

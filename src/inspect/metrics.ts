@@ -117,6 +117,7 @@ export function createMetrics(control: Control, options: MetricsOptions = {}): M
   const restarts = new Counter({ name: `${prefix}restarts_total`, help: 'Rolling restarts completed.', registers });
   const abandoned = new Counter({ name: `${prefix}restarts_abandoned_total`, help: 'Rolling restarts abandoned: their replacements crashed past the give-up limits while older workers served.', registers });
   const backoffs = new Counter({ name: `${prefix}backoffs_total`, help: 'Forks the crash-loop backoff delayed (one per danger event; the delay doubles each time).', registers });
+  const kills = new Counter({ name: `${prefix}worker_kills_total`, help: 'Workers sent SIGKILL because they outlived terminateTimeout (a stop that was not graceful).', registers });
   const giveups = new Counter({ name: `${prefix}giveups_total`, help: 'Times the control gave up (too many unexpected exits).', registers });
 
   const onFork = () => forks.inc();
@@ -125,14 +126,15 @@ export function createMetrics(control: Control, options: MetricsOptions = {}): M
   const onAbandoned = () => abandoned.inc();
   const onBackoff = () => backoffs.inc();
   const onGiveup = () => giveups.inc();
-  control.on('fork', onFork).on('exit', onExit).on('restart', onRestart).on('restartAbandoned', onAbandoned).on('danger', onBackoff).on('giveup', onGiveup);
+  const onKill = () => kills.inc();
+  control.on('fork', onFork).on('exit', onExit).on('restart', onRestart).on('restartAbandoned', onAbandoned).on('danger', onBackoff).on('giveup', onGiveup).on('kill', onKill);
 
   return {
     registry,
     contentType: registry.contentType,
     text: () => registry.metrics(),
     close() {
-      control.off('fork', onFork).off('exit', onExit).off('restart', onRestart).off('restartAbandoned', onAbandoned).off('danger', onBackoff).off('giveup', onGiveup);
+      control.off('fork', onFork).off('exit', onExit).off('restart', onRestart).off('restartAbandoned', onAbandoned).off('danger', onBackoff).off('giveup', onGiveup).off('kill', onKill);
     },
   };
 }

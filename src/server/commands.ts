@@ -13,6 +13,7 @@ import {
   type CommandResults,
   type RestartProgress,
   type SizeResult,
+  type StopResult,
   type WireEvent,
   eventTypes,
   toWireEvent,
@@ -75,12 +76,24 @@ function resolveTargets(control: Control, ids: number[] | 'all' | undefined): nu
   return unique;
 }
 
-async function stopWorkers(control: Control, how: 'shutdown' | 'terminate', ids: number[] | 'all' | undefined) {
+/** Stops the workers and says which of them the control had to escalate on (its timers). */
+async function stopWorkers(control: Control, how: 'shutdown' | 'terminate', ids: number[] | 'all' | undefined): Promise<StopResult> {
   const targets = resolveTargets(control, ids);
   const affected = targets === 'all' ? Object.keys(snapshotOf(control).context.workers).map(Number) : targets;
-  if (targets === 'all') await control[how]('all');
-  else await Promise.all(targets.map((id) => control[how](id)));
-  return { ids: affected.sort((a, b) => a - b) };
+  const terminated = new Set<number>();
+  const killed = new Set<number>();
+  // A terminate's own SIGTERM is no escalation; a shutdown's is (after shutdownTimeout).
+  const onTerminate = ({ worker }: ControlEventMap['terminate']) => void (how === 'shutdown' && terminated.add(worker.id));
+  const onKill = ({ worker }: ControlEventMap['kill']) => void killed.add(worker.id);
+  control.on('terminate', onTerminate).on('kill', onKill);
+  try {
+    if (targets === 'all') await control[how]('all');
+    else await Promise.all(targets.map((id) => control[how](id)));
+  } finally {
+    control.off('terminate', onTerminate).off('kill', onKill);
+  }
+  const sorted = (set: Iterable<number>) => [...set].filter((id) => affected.includes(id)).sort((a, b) => a - b);
+  return { ids: sorted(affected), terminated: sorted(terminated), killed: sorted(killed) };
 }
 
 export const commands: { readonly [C in CommandName]: CommandHandler<C> } = {

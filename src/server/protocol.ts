@@ -97,14 +97,23 @@ export interface RestartProgress {
 }
 
 /** The result of each command, as it travels. */
+/** Workers stopped, once they have exited, and those the control had to escalate on. */
+export interface StopResult {
+  ids: number[];
+  /** Sent SIGTERM because they outlived shutdownTimeout (a shutdown's escalation). */
+  terminated: number[];
+  /** Sent SIGKILL because they outlived terminateTimeout. */
+  killed: number[];
+}
+
 export interface CommandResults {
   status: ControlStatus;
   'set-size': SizeResult;
   add: SizeResult;
   remove: SizeResult;
   restart: RestartResult;
-  shutdown: { ids: number[] };
-  terminate: { ids: number[] };
+  shutdown: StopResult;
+  terminate: StopResult;
   stop: { stopped: true; force: boolean };
   events: { subscribed: true };
 }
@@ -260,8 +269,8 @@ export const commandDocs: { readonly [C in CommandName]: { args: string; result:
     result:
       'with `wait`: progress lines `{ replaced, total }` (with `danger: { delay }` on crash-loop backoff), then `{ generation, replaced, total, waited, duration }`',
   },
-  shutdown: { args: '`{ ids?: number[] | "all" }` (default all)', result: '`{ ids }` once they have exited' },
-  terminate: { args: '`{ ids?: number[] | "all" }` (default all)', result: '`{ ids }` once they have exited' },
+  shutdown: { args: '`{ ids?: number[] | "all" }` (default all)', result: '`{ ids, terminated, killed }` once they have exited (the last two: escalated to SIGTERM, to SIGKILL)' },
+  terminate: { args: '`{ ids?: number[] | "all" }` (default all)', result: '`{ ids, terminated, killed }` once they have exited (`killed`: escalated to SIGKILL)' },
   stop: { args: '`{ force?: false }`', result: '`{ stopped: true, force }` once every worker has exited' },
   events: { args: '`{}`', result: '`{ subscribed: true }`, then `{ id, event }` lines until the client closes' },
 };

@@ -3,7 +3,7 @@
  * (`#id[pid] from -> to` for transitions; worker facts a transition shows print nothing).
  */
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, formatEvent, formatProgress, formatStatus, table } from '../../src/cli/format.js';
+import { formatBytes, formatDuration, formatEvent, formatProgress, formatStatus, formatStopped, table } from '../../src/cli/format.js';
 
 describe('units', () => {
   it('durations', () => {
@@ -55,6 +55,17 @@ describe('status', () => {
     expect(formatStatus({ master: { pid: 1, state: 'idle', size: null, generation: 0, health: 'ok', restarting: false, startTime: null }, workers: [] }, 0)).toBe(
       'control 1 idle · size any · generation 0 · health ok\nno workers',
     );
+  });
+});
+
+describe('shutdown and terminate', () => {
+  it('lists the workers, and those that outlived a timeout with the signal it took', () => {
+    expect(formatStopped('shut down', { ids: [], terminated: [], killed: [] })).toBe('shut down: no workers');
+    expect(formatStopped('shut down', { ids: [1, 3], terminated: [], killed: [] })).toBe('shut down: #1, #3');
+    expect(formatStopped('shut down', { ids: [1, 2, 3], terminated: [1, 2], killed: [2] })).toBe(
+      'shut down: #1, #2, #3 (#1, #2 outlived shutdownTimeout: SIGTERM; #2 outlived terminateTimeout: SIGKILL)',
+    );
+    expect(formatStopped('terminated', { ids: [4], terminated: [], killed: [4] })).toBe('terminated: #4 (#4 outlived terminateTimeout: SIGKILL)');
   });
 });
 

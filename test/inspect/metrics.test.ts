@@ -43,6 +43,7 @@ describe('createMetrics', () => {
       clusterchart_restarts_total: 'counter',
       clusterchart_restarts_abandoned_total: 'counter',
       clusterchart_backoffs_total: 'counter',
+      clusterchart_worker_kills_total: 'counter',
       clusterchart_giveups_total: 'counter',
     });
     expect(metrics.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -125,6 +126,18 @@ describe('createMetrics', () => {
     expect(valueOf(samples, 'clusterchart_restarts_abandoned_total')).toBe(1);
     expect(valueOf(samples, 'clusterchart_restarts_total')).toBe(0);
     expect(valueOf(samples, 'clusterchart_giveups_total')).toBe(0);
+  });
+
+  it('counts the workers a stop had to SIGKILL', async () => {
+    const { control, clock, scrape } = setup({ size: 2 }, ({ id }) => (id === 1 ? { ignoreDisconnect: true, ignoreTerm: true } : { ignoreDisconnect: true }));
+    void control.start();
+    clock.advance(100);
+    expect(valueOf(await scrape(), 'clusterchart_worker_kills_total')).toBe(0);
+    const stopped = control.stop();
+    clock.advance(20_000);
+    await stopped;
+    // Worker 2 left on its SIGTERM; worker 1 only on SIGKILL.
+    expect(valueOf(await scrape(), 'clusterchart_worker_kills_total')).toBe(1);
   });
 
   it('uses a private registry: two controls side by side, nothing in the global one', async () => {

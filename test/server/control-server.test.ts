@@ -126,15 +126,24 @@ describe('commands', () => {
   it('shutdown and terminate target ids or all, and refuse unknown ids before acting', async () => {
     const { client, drive, sim } = await setup({ size: 3 });
     const c = await client();
-    await expect(drive(c.request('shutdown', { ids: [2] }))).resolves.toEqual({ ids: [2] });
-    await expect(drive(c.request('terminate', { ids: [1, 3, 1] }))).resolves.toEqual({ ids: [1, 3] });
+    await expect(drive(c.request('shutdown', { ids: [2] }))).resolves.toEqual({ ids: [2], terminated: [], killed: [] });
+    await expect(drive(c.request('terminate', { ids: [1, 3, 1] }))).resolves.toEqual({ ids: [1, 3], terminated: [], killed: [] });
     const signals = sim.calls.filter((call) => call.call === 'signal').map((call) => call.id);
     expect(signals.sort()).toEqual([1, 3]);
     await expect(c.request('terminate', { ids: [4, 999] })).rejects.toMatchObject({ code: 'CC_ERR_WORKER_UNKNOWN' });
     const live = (await c.request('status')).workers.map((w) => w.id);
     expect(live).toHaveLength(3);
-    await expect(drive(c.request('shutdown', { ids: 'all' }))).resolves.toEqual({ ids: live });
+    await expect(drive(c.request('shutdown', { ids: 'all' }))).resolves.toEqual({ ids: live, terminated: [], killed: [] });
     await expect(drive(c.request('terminate'))).resolves.toMatchObject({ ids: expect.any(Array) });
+    c.close();
+  });
+
+  it('shutdown says which workers outlived its timeouts: SIGTERM, then SIGKILL', async () => {
+    // Worker 1 ignores the disconnect, worker 2 the SIGTERM too; worker 3 leaves in time.
+    const { client, drive } = await setup({ size: 3 }, {}, ({ id }) => (id === 1 ? { ignoreDisconnect: true } : id === 2 ? { ignoreDisconnect: true, ignoreTerm: true } : {}));
+    const c = await client();
+    await expect(drive(c.request('shutdown', { ids: [1, 2, 3] }))).resolves.toEqual({ ids: [1, 2, 3], terminated: [1, 2], killed: [2] });
+    await expect(drive(c.request('terminate', { ids: 'all' }))).resolves.toMatchObject({ terminated: [] });
     c.close();
   });
 
