@@ -331,10 +331,11 @@ function codeOf(error: Error): string {
 
 /** An XState inspection event as one JSON line, without the actor objects it refers to. */
 function inspectionLine(event: InspectionEvent): string {
-  const base = { type: event.type, actor: event.actorRef.sessionId === event.rootId ? 'control' : actorName(event.actorRef) };
+  const nameOf = (ref: { sessionId: string }) => (ref.sessionId === event.rootId ? 'control' : actorName(ref));
+  const base = { type: event.type, actor: nameOf(event.actorRef) };
   const detail =
     event.type === '@xstate.event'
-      ? { event: event.event, source: event.sourceRef === undefined ? null : actorName(event.sourceRef) }
+      ? { event: event.event, source: event.sourceRef === undefined ? null : nameOf(event.sourceRef) }
       : event.type === '@xstate.snapshot'
         ? { value: (event.snapshot as { value?: unknown }).value ?? null, status: (event.snapshot as { status?: unknown }).status ?? null }
         : event.type === '@xstate.action'

@@ -317,9 +317,11 @@ describe('inspect and quiet', () => {
       .stderr()
       .split('\n')
       .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { type: string; actor: string; value?: unknown });
+      .map((l) => JSON.parse(l) as { type: string; actor: string; source?: string | null; value?: unknown });
     expect(events.some((e) => e.type === '@xstate.snapshot' && e.actor === 'worker-1')).toBe(true);
     expect(events.some((e) => e.type === '@xstate.event' && e.actor === 'control')).toBe(true);
+    // The control's events to its workers name it as it is named everywhere else.
+    expect(events.some((e) => e.type === '@xstate.event' && e.actor === 'worker-1' && e.source === 'control')).toBe(true);
     expect(run.lines.some((l) => /^#\d+\[/.test(l))).toBe(false);
     await cli(['stop', '--control', sock]);
     expect((await run.exited()).code).toBe(0);
