@@ -200,7 +200,7 @@ function renderMaster() {
   const running = master.state === 'running';
   $('restart').disabled = !running;
   $('size-up').disabled = !running;
-  $('size-down').disabled = !running || workers.size === 0;
+  $('size-down').disabled = !running || workers.size === 0 || master.size === 0;
 }
 
 function log(text, bad) {
