@@ -116,7 +116,11 @@ export interface Control {
   setSize(size: number | 'cpus'): Promise<void>;
   add(n?: number): Promise<void>;
   remove(n?: number): Promise<void>;
-  /** Rolling restart; resolves when no worker of an older generation is left. */
+  /**
+   * Rolling restart; resolves when no worker of an older generation is left and the new ones
+   * serve at the size; rejects with `CC_ERR_RESTART_ABANDONED` when the new version
+   * crash-loops while the old one serves, or as start() does on a give-up or a stop.
+   */
   restart(): Promise<void>;
   /** Graceful shutdown of one worker (by id) or all; resolves when they have exited. */
   shutdown(id?: number | 'all'): Promise<void>;
@@ -385,7 +389,10 @@ function bindControl(
         const { context } = state();
         if (context.generation < generation || runningRegion('rollout') !== 'idle') return false;
         const abandoned = abandonmentOf(context);
-        return abandoned === null ? true : abandonedError({ generation: context.generation, ...abandoned }, settings);
+        if (abandoned !== null) return abandonedError({ generation: context.generation, ...abandoned }, settings);
+        // No old worker is left; done once their replacements serve, at size (old workers
+        // that were not ready yet are shut down without waiting for them).
+        return atSize();
       });
     },
     async shutdown(id) {

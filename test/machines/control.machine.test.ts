@@ -145,6 +145,18 @@ describe('size', () => {
   });
 });
 
+describe('size limits', () => {
+  test('add() up to exactly 1024 workers is accepted (the cap is inclusive)', async () => {
+    const s = simulate({ size: 1023 });
+    s.start(100);
+    const added = s.control.add(1);
+    s.advance(100);
+    await added;
+    expect(s.snapshot().context.size).toBe(1024);
+    await expect(s.control.add(1)).rejects.toMatchObject({ code: 'CC_ERR_OPTION_INVALID' });
+  });
+});
+
 describe('restart', () => {
   test('forks first, never lets ready workers drop below the size, and replaces every worker', async () => {
     const s = simulate({ size: 4, restartProbation: 500, restartConcurrency: 1 }, () => ({ drainTime: 50 }));
@@ -312,6 +324,45 @@ describe('restart', () => {
       [2, 'ready'],
     ]);
   });
+  test('an old worker that exits during the canary\'s probation does not start the probation over', () => {
+    const s = simulate({ size: 3, restartProbation: 1000, restartConcurrency: 1 });
+    s.start(settle);
+    void s.control.restart().catch(() => {});
+    s.advance(500); // the canary got ready 20 ms in: on probation until 1020 ms
+    expect(s.snapshot().matches({ running: { rollout: { restarting: 'probation' } } })).toBe(true);
+    s.sim.crash(1);
+    s.advance(520);
+    expect(s.snapshot().matches({ running: { rollout: { restarting: 'rolling' } } })).toBe(true);
+  });
+
+  test('restart() resolves once the replacements serve, even when the old workers never got ready', async () => {
+    const s = simulate({ size: 2 }, ({ generation }) => (generation === 1 ? { readyAfter: null } : { readyAfter: 300 }));
+    void s.control.start().catch(() => {});
+    s.advance(50);
+    let done = false;
+    const restarted = s.control.restart().then(() => (done = true));
+    // The old workers serve nothing: they go at once, and no old worker is left.
+    s.advance(100);
+    expect(s.workers().every((w) => w.generation === 2 || w.status === 'stopping')).toBe(true);
+    await settled();
+    expect(done).toBe(false);
+    s.advance(400);
+    await restarted;
+    expect(s.workers().map((w) => [w.generation, w.status])).toEqual([
+      [2, 'ready'],
+      [2, 'ready'],
+    ]);
+  });
+
+  test('setSize(0) while the canary boots stops every worker and ends the restart', async () => {
+    const s = simulate({ size: 2, restartProbation: 1000 });
+    s.start(settle);
+    const restarted = s.control.restart();
+    const emptied = s.control.setSize(0);
+    s.advance(10_000);
+    expect(s.workers()).toEqual([]);
+    await Promise.all([restarted, emptied]);
+  });
 });
 
 describe('a bad deploy (a rollout whose replacements crash past the give-up limits)', () => {
@@ -417,13 +468,48 @@ describe('a bad deploy (a rollout whose replacements crash past the give-up limi
     // The old worker crashes too, 50 ms into the rollout: from then on nothing serves.
     const s = simulate({ size: 1, maxRestarts: 3 }, ({ generation }) => (generation === 2 ? { exitAtStart: true } : { exitAfter: settle + 40 }));
     s.start(settle);
-    void s.control.restart().catch(() => {});
+    const restarted = s.control.restart();
     s.advance(30_000);
+    // restart() waits for replacements that serve: the give-up rejects it.
+    await expect(restarted).rejects.toMatchObject({ code: 'CC_ERR_CONTROL_GAVE_UP' });
     // The first crash was the rollout's (the old worker served then); the next four count toward the give-up.
     expect(s.of('exit').map((e) => e.worker.generation)).toEqual([2, 1, 2, 2, 2]);
     expect(s.snapshot().context.stopReason).toBe('giveup');
     expect(s.of('restartAbandoned')).toEqual([]);
     expect(s.of('giveup')).toHaveLength(1);
+  });
+
+  test('an abandoned rollout shuts its booting replacements down even when one of them got ready: ready never drops', async () => {
+    const s = simulate({ size: 3, maxRestarts: 1 }, ({ id, generation }) =>
+      generation !== 2 ? {} : id === 4 ? {} : id === 5 ? { readyAfter: 5000 } : { exitAtStart: true },
+    );
+    s.start(settle);
+    const restarted = s.control.restart();
+    let fewest = Infinity;
+    s.advance(3000, () => (fewest = Math.min(fewest, s.ready())));
+    await expect(restarted).rejects.toMatchObject({ code: 'CC_ERR_RESTART_ABANDONED' });
+    expect(fewest).toBe(3);
+    expect(s.of('shutdown').map((e) => e.worker.id)).toContain(5);
+  });
+
+  test("a healthy minRestartAge during a rollout starts the rollout's streak over", () => {
+    let crashing = true;
+    const s = simulate({ size: 2, maxRestarts: 2, restartWindow: 1, restartProbation: 100_000, restartConcurrency: 1 }, ({ generation }) =>
+      generation === 2 && crashing ? { exitAtStart: true } : {},
+    );
+    s.start(settle);
+    void s.control.restart().catch(() => {});
+    s.advance(1000); // two canaries crashed at start: the rollout's streak is 2
+    expect(s.of('exit')).toHaveLength(2);
+    crashing = false;
+    s.advance(4000); // the third canary is healthy: safe
+    expect(s.times('safe')).toHaveLength(1);
+    crashing = true;
+    const canary = s.workers().find((w) => w.generation === 2)!;
+    s.sim.crash(canary.id);
+    s.advance(100); // its replacement crashes at start: streak 2 of a new episode, not 4
+    expect(s.of('exit')).toHaveLength(4);
+    expect(s.of('restartAbandoned')).toEqual([]);
   });
 });
 
@@ -503,6 +589,36 @@ describe('danger', () => {
       s.advance(settle);
     }
     expect(s.of('giveup')).toEqual([]);
+    expect(s.snapshot().matches('running')).toBe(true);
+  });
+
+  test('an exit exactly restartWindow ago no longer counts toward the give-up', () => {
+    const s = simulate({ size: 1, maxRestarts: 1, restartWindow: 1000, minRestartAge: 0 });
+    s.start(settle);
+    s.sim.crash(s.workers()[0]!.id);
+    s.advance(1000);
+    s.sim.crash(s.workers()[0]!.id);
+    expect(s.of('exit').map((e) => e.at)).toEqual([settle, settle + 1000]);
+    expect(s.of('giveup')).toEqual([]);
+    s.advance(1);
+    s.sim.crash(s.workers()[0]!.id);
+    expect(s.of('giveup')).toMatchObject([{ cause: 'window', exits: 2 }]);
+  });
+
+  test('start() after a give-up begins with fresh crash counts', async () => {
+    let crashing = true;
+    const s = simulate({ size: 1, maxRestarts: 2, restartWindow: 60_000 }, () => (crashing ? { exitAtStart: true } : {}));
+    const started = s.control.start();
+    s.advance(10_000);
+    await expect(started).rejects.toMatchObject({ code: 'CC_ERR_CONTROL_GAVE_UP' });
+    crashing = false;
+    const again = s.control.start();
+    s.advance(settle);
+    await again;
+    // One crash of a healthy worker: far from the limits of a fresh start.
+    s.sim.crash(s.workers()[0]!.id);
+    s.advance(100);
+    expect(s.of('giveup')).toHaveLength(1);
     expect(s.snapshot().matches('running')).toBe(true);
   });
 });
@@ -593,6 +709,13 @@ describe('stop', () => {
       warn.mockRestore();
     }
   });
+
+  test('stop() of a control that never started, with no worker, changes nothing', async () => {
+    const s = simulate({ size: 1 });
+    await s.control.stop();
+    expect(s.snapshot().value).toBe('idle');
+    expect(s.log).toEqual([]);
+  });
 });
 
 describe('shutdown and terminate', () => {
@@ -639,6 +762,19 @@ describe('shutdown and terminate', () => {
     const s = simulate({ size: 1 });
     s.start(100);
     await expect(s.control.shutdown(99)).rejects.toMatchObject({ code: 'CC_ERR_WORKER_UNKNOWN' });
+  });
+
+  test('shutdown() of all resolves only once every one of them has exited', async () => {
+    const s = simulate({ size: 3 }, ({ id }) => ({ drainTime: id * 100 }));
+    s.start(settle);
+    let done = false;
+    void s.control.shutdown().then(() => (done = true));
+    s.advance(150); // worker 1 has exited; 2 and 3 still drain
+    await settled();
+    expect(done).toBe(false);
+    s.advance(200);
+    await settled();
+    expect(done).toBe(true);
   });
 });
 

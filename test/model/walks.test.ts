@@ -73,7 +73,8 @@ const settingsArb: fc.Arbitrary<SettingsInput> = fc
   .record({
     size: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null, freq: 5 }),
     readyOn: fc.constantFrom('listening' as const, 'message' as const, 'online' as const),
-    restartConcurrency: fc.integer({ min: 1, max: 2 }),
+    // Infinity is the default: every replacement at once.
+    restartConcurrency: fc.oneof(fc.integer({ min: 1, max: 2 }), fc.constant(Infinity)),
     startupTimeout: fc.integer({ min: 100, max: 800 }),
     shutdownTimeout: fc.integer({ min: 20, max: 300 }),
     terminateTimeout: fc.integer({ min: 20, max: 300 }),
@@ -433,7 +434,8 @@ describe('counterexamples found by the walks', () => {
 
   test('an adopted worker of the new generation that exits during probation: the rollout goes on (its canary was once ignored)', async () => {
     await runWalk({
-      settings: shrunk,
+      // With a probation (the shrunk settings have none, so the walk would never reach it).
+      settings: { ...shrunk, restartProbation: 30 },
       scripts: [{ ...quick, readyAfter: 30 }],
       ops: [
         { op: 'setSize', size: 2 },

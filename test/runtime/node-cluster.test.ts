@@ -266,8 +266,9 @@ test('workers the app forks itself, before or after the control exists, are adop
   await until(() => control!.actor.getSnapshot().context.nextId === 3, 'the late fork is adopted', { on: [[control as never, 'fork']] });
   const adopted = await control.status();
   expect(adopted.workers.map((w) => w.pid).sort()).toEqual([early.process.pid, late.process.pid].sort());
-  // No size set: the live count (2) is kept through a rolling restart.
-  await until(() => adopted.workers.length === 2, 'two adopted');
+  // No size set: the live count (2) is kept through a rolling restart of the two, once they serve.
+  const serving = () => Object.values(control!.actor.getSnapshot().context.workers).filter((ref) => ref.getSnapshot().matches({ online: 'ready' })).length;
+  await until(() => serving() === 2, 'both adopted workers ready', { on: [[control as never, 'ready']] });
   await control.restart();
   const after = await control.status();
   expect(after.workers).toHaveLength(2);

@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { descendantsOf } from '../../src/runtime/process-tree.js';
-import { allGone } from '../helpers/processes.js';
+import { allGone, isAlive } from '../helpers/processes.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/agent/', import.meta.url));
 const agentBuild = fileURLToPath(new URL('../../dist/worker.cjs', import.meta.url));
@@ -382,6 +382,18 @@ describe('drain without resets', () => {
   });
 });
 
+describe('a server that starts listening during the drain', () => {
+  it('is closed at once: a worker on its way out takes no new connection', async () => {
+    const primary = await Primary.start();
+    const { id } = await primary.fork('late-listen-app.cjs');
+    await primary.appMessage(id, 'started');
+    // The shutdown message starts the drain; the channel stays open (no disconnect yet).
+    primary.command({ cmd: 'send', id, message: { clusterchart: 'shutdown' } });
+    primary.command({ cmd: 'send', id, message: { app: 'listen' } });
+    expect(await primary.appMessage(id, 'state')).toEqual({ app: 'state', listening: false });
+  });
+});
+
 describe('the end of a drained worker', () => {
   // The agent ends a drained worker with process.exit() once nothing holds its event loop,
   // which skips Node's teardown; what the app sees must stay as if it had ended on its own.
@@ -436,6 +448,21 @@ describe('no orphans', () => {
     // It leaves with node:cluster's worker-side disconnect, so the primary knows it was meant.
     expect(await primary.exitOf(id)).toMatchObject({ code: 0, signal: null, exitedAfterDisconnect: true });
     await allGone([child], 2000, 'the child of the worker');
+  });
+
+  it('leaves an app that handles SIGTERM, and its children, alone on the terminate notice: the signal decides', async () => {
+    const primary = await Primary.start();
+    const { id, pid } = await primary.fork('child-app.cjs', { SIGTERM_HANDLER: '1' });
+    const child = (await primary.appMessage(id, 'child')).pid as number;
+    started.add(child);
+
+    primary.command({ cmd: 'send', id, message: { cmd: 'NODE_CLUSTERCHART_TERMINATE' } });
+    // A stats request after it: its reply says the notice has been handled.
+    primary.command({ cmd: 'send', id, message: { cmd: 'NODE_CLUSTERCHART_STATS?', nonce: 7 } });
+    await primary.waitFor((event) => event.ev === 'internal' && event.message?.nonce === 7, 'the stats reply');
+    expect(isAlive(child)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
+    expect(primary.events.filter((event) => event.id === id && (event.ev === 'exit' || event.message?.app === 'sigterm'))).toEqual([]);
   });
 
   it("leaves SIGTERM to an app that handles it, and still kills the children on exit", async () => {

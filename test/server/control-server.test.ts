@@ -123,6 +123,16 @@ describe('commands', () => {
     c.close();
   });
 
+  it('without wait, restart, set-size and add on a stopped control still answer its refusal', async () => {
+    const { client, drive } = await setup();
+    const c = await client();
+    await drive(c.request('stop', {}));
+    await expect(c.request('restart')).rejects.toMatchObject({ code: 'CC_ERR_CONTROL_NOT_RUNNING' });
+    await expect(c.request('set-size', { size: 3, wait: false })).rejects.toMatchObject({ code: 'CC_ERR_CONTROL_NOT_RUNNING' });
+    await expect(c.request('add', { wait: false })).rejects.toMatchObject({ code: 'CC_ERR_CONTROL_NOT_RUNNING' });
+    c.close();
+  });
+
   it('shutdown and terminate target ids or all, and refuse unknown ids before acting', async () => {
     const { client, drive, sim } = await setup({ size: 3 });
     const c = await client();
