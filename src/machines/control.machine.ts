@@ -688,7 +688,7 @@ export const controlMachine = setup({
           guard: ({ event }) => event.force === true,
           actions: ['announceForcedStop', 'stopAll'],
         },
-        'control.shutdown': { actions: 'commandWorkers' },
+        // A terminate hurries workers on; a shutdown would add nothing (stopAll asked them all).
         'control.terminate': { actions: 'commandWorkers' },
         // A worker forked by the app while stopping is adopted only to be stopped too (the
         // fork of a known worker goes on to the root).
