@@ -27,7 +27,7 @@ export interface ControlContext {
   generation: number;
   nextId: number;
   workers: Record<number, WorkerRef>;
-  /** Forks per slot so far: a new worker's `restarts` are its slot's forks before it. */
+  /** Forks per slot so far; a worker's restarts are its slot's forks before its own. */
   forksBySlot: Record<number, number>;
   /** The current fork delay in danger (ms). */
   throttle: number;
@@ -372,8 +372,7 @@ export const controlMachine = setup({
           const workers = { ...c.workers };
           plan.fork.forEach((slot, i) => {
             const id = firstId + i;
-            const restarts = forksBySlot[slot]! - 1;
-            workers[id] = spawn('worker', { id: freeActorId(workers), input: { ...timeoutsOf(settings), id, slot, generation, restarts } });
+            workers[id] = spawn('worker', { id: freeActorId(workers), input: { ...timeoutsOf(settings), id, slot, generation } });
           });
           return workers;
         },

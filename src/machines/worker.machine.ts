@@ -25,8 +25,6 @@ export interface WorkerInput {
   /** Known when adopted (the fork already happened). */
   pid?: number | null;
   forkAt?: number | null;
-  /** Workers its slot had before it (PM2's restart count of an instance). Default 0. */
-  restarts?: number;
 }
 
 export interface WorkerContext {
@@ -38,8 +36,6 @@ export interface WorkerContext {
   readonly shutdownTimeout: number;
   readonly terminateTimeout: number;
   readonly adopted: boolean;
-  /** Workers its slot had before it. */
-  readonly restarts: number;
   pid: number | null;
   forkAt: number | null;
   onlineAt: number | null;
@@ -194,7 +190,6 @@ export const workerMachine = setup({
     shutdownTimeout: input.shutdownTimeout,
     terminateTimeout: input.terminateTimeout,
     adopted: input.adopted ?? false,
-    restarts: input.restarts ?? 0,
     pid: input.pid ?? null,
     forkAt: input.forkAt ?? null,
     onlineAt: null,

@@ -181,6 +181,12 @@ function bindControl(
   const lastState = new Map<string, string>();
   /** New workers whose `starting` waits for their pid: the fork fact follows the step that forked them. */
   const awaitingPid = new Set<string>();
+  /**
+   * Per live worker the control forked, the workers its slot had before it (status()'s
+   * `restarts`), read from the control's count at its fork. Kept here, not in the worker's
+   * context: a field there cost the machines 5.5% more instructions per rolling restart.
+   */
+  const restartsOf = new Map<number, number>();
   let startTime: number | null = null;
 
   const dispatch = <K extends ControlEventType>(event: ControlEventMap[K]) => {
@@ -242,7 +248,11 @@ function bindControl(
     actors: {
       worker: workerMachine.provide({
         actions: {
-          fork: (_, request) => port.fork(request),
+          fork: (_, request) => {
+            // The control counted this fork already (it spawned the worker in that step).
+            restartsOf.set(request.id, (state().context.forksBySlot[request.slot] ?? 1) - 1);
+            port.fork(request);
+          },
           disconnect: (_, { id }) => port.disconnect(id),
           signal: (_, { id, signal }) => port.signal(id, signal),
         },
@@ -259,6 +269,7 @@ function bindControl(
   actor.subscribe({ error: reportError });
   actor.on('*', (event) => {
     if (event.type === 'start') startTime = clock.now();
+    else if (event.type === 'exit') restartsOf.delete(event.worker.id);
     dispatch(event as ControlEventMap[ControlEmitted['type']]);
   });
   const unsubscribe = port.subscribe((fact) => actor.send({ ...fact, at: clock.now() } as never));
@@ -434,7 +445,7 @@ function bindControl(
               state: dotted(w.value),
               startTime: w.context.forkAt,
               uptime: w.context.forkAt === null ? null : now - w.context.forkAt,
-              restarts: w.context.restarts,
+              restarts: restartsOf.get(info.id) ?? 0,
               connections: stats.get(info.id)?.connections ?? null,
               memory: stats.get(info.id)?.memory ?? null,
             };
