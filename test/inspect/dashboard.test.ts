@@ -40,6 +40,15 @@ describe('createDashboard', () => {
     expect(dashboard.port).toBeGreaterThan(0);
   });
 
+  it('on 0.0.0.0, gives the address a browser on this machine opens: the loopback one', async () => {
+    const { control } = simulatedControl();
+    cleanups.push(() => control.close());
+    const dashboard = await createDashboard(control, { host: '0.0.0.0' });
+    cleanups.push(() => dashboard.close());
+    expect(dashboard.url).toBe(`http://127.0.0.1:${dashboard.port}/?token=${dashboard.token}`);
+    expect((await fetch(dashboard.url)).status).toBe(200);
+  });
+
   it('refuses a bad port or host with CC_ERR_OPTION_INVALID', async () => {
     const { control } = simulatedControl();
     cleanups.push(() => control.close());
