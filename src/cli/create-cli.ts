@@ -99,6 +99,15 @@ export function createCli(io: CliIo): Cli {
     diagram: (inv) => diagramCommand(inv),
   };
 
+  /** `shutdown` and `terminate`: once the workers have exited, which ones and what it took. */
+  async function stopWorkers(client: ControlClient, inv: RemoteOf<'shutdown' | 'terminate'>, verb: string): Promise<number> {
+    await answering(client, inv.command);
+    const result = await client.request(inv.command, { ids: inv.ids });
+    if (inv.json) out.json(result);
+    else out.line(formatStopped(verb, result));
+    return exitStatus.ok;
+  }
+
   /**
    * What each command that talks to a running control does, in a lookup table. A command that
    * does not wait for workers gets its answer within REPLY_TIMEOUT_MS or fails (exit 3); one
@@ -142,20 +151,8 @@ export function createCli(io: CliIo): Cli {
       else out.line(formatSize(result));
       return exitStatus.ok;
     },
-    async shutdown(client, inv) {
-      await answering(client, 'shutdown');
-      const result = await client.request('shutdown', { ids: inv.ids });
-      if (inv.json) out.json(result);
-      else out.line(formatStopped('shut down', result));
-      return exitStatus.ok;
-    },
-    async terminate(client, inv) {
-      await answering(client, 'terminate');
-      const result = await client.request('terminate', { ids: inv.ids });
-      if (inv.json) out.json(result);
-      else out.line(formatStopped('terminated', result));
-      return exitStatus.ok;
-    },
+    shutdown: (client, inv) => stopWorkers(client, inv, 'shut down'),
+    terminate: (client, inv) => stopWorkers(client, inv, 'terminated'),
     async stop(client, inv) {
       // Drains may take long: only the control's first answer is bounded.
       await answering(client, 'stop');

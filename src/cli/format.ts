@@ -90,18 +90,15 @@ export function formatRestart(result: RestartResult): string {
   return `restarted: ${workers(result.replaced)} replaced in ${formatDuration(result.duration)} (generation ${result.generation})`;
 }
 
-export function formatIds(verb: string, ids: readonly number[]): string {
-  return ids.length === 0 ? `${verb}: no workers` : `${verb}: ${ids.map((id) => `#${id}`).join(', ')}`;
-}
-
 /** `shut down: #1, #2`, and the workers that did not leave in time, with what it took. */
 export function formatStopped(verb: string, { ids, terminated, killed }: StopResult): string {
   const list = (of: readonly number[]) => of.map((id) => `#${id}`).join(', ');
+  if (ids.length === 0) return `${verb}: no workers`;
   const late = [
     ...(terminated.length > 0 ? [`${list(terminated)} outlived shutdownTimeout: SIGTERM`] : []),
     ...(killed.length > 0 ? [`${list(killed)} outlived terminateTimeout: SIGKILL`] : []),
   ];
-  return `${formatIds(verb, ids)}${late.length > 0 ? ` (${late.join('; ')})` : ''}`;
+  return `${verb}: ${list(ids)}${late.length > 0 ? ` (${late.join('; ')})` : ''}`;
 }
 
 type EventOf<T extends WireEvent['type']> = Extract<WireEvent, { type: T }>;

@@ -156,9 +156,10 @@ export async function createDashboard(control: Control, options: DashboardOption
     const route = routes[path];
     if (route === undefined) return fail(res, 404, `no route ${path}`);
     // HEAD is a GET without the body (node:http drops it), but for a stream that never ends.
-    const method = req.method === 'HEAD' && path !== '/events' ? 'GET' : req.method;
+    const headable = route.method === 'GET' && path !== '/events';
+    const method = req.method === 'HEAD' && headable ? 'GET' : req.method;
     if (method !== route.method) {
-      res.setHeader('allow', route.method === 'GET' && path !== '/events' ? 'GET, HEAD' : route.method);
+      res.setHeader('allow', headable ? 'GET, HEAD' : route.method);
       return fail(res, 405, `${path} takes ${route.method}`);
     }
     const refused = guard.refuse(req, route.kind ?? (route.method === 'POST' ? 'command' : 'read'));
@@ -207,6 +208,6 @@ export async function createDashboard(control: Control, options: DashboardOption
 /** How a browser on this machine reaches `host`: the loopback address for an unspecified one. */
 function addressFor(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1';
-  if (host === '::' || host === '[::]') return '[::1]';
+  if (host === '::') return '[::1]';
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

@@ -96,7 +96,6 @@ export interface RestartProgress {
   danger?: { delay: number };
 }
 
-/** The result of each command, as it travels. */
 /** Workers stopped, once they have exited, and those the control had to escalate on. */
 export interface StopResult {
   ids: number[];
@@ -106,6 +105,7 @@ export interface StopResult {
   killed: number[];
 }
 
+/** The result of each command, as it travels. */
 export interface CommandResults {
   status: ControlStatus;
   'set-size': SizeResult;

@@ -143,9 +143,7 @@ describe('size', () => {
       { id: 2, pid: 1001, slot: 1, generation: 1 },
     ]);
   });
-});
 
-describe('size limits', () => {
   test('add() up to exactly 1024 workers is accepted (the cap is inclusive)', async () => {
     const s = simulate({ size: 1023 });
     s.start(100);
