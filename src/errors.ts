@@ -5,13 +5,15 @@
  */
 export const errorCodes = {
   CC_ERR_OPTION_INVALID: 'Option {option} is invalid: {reason}.',
+  CC_ERR_ARGUMENT_INVALID: 'Invalid argument to {method}: {reason}.',
   CC_ERR_CONTROL_EXISTS: 'A control already supervises this process\'s cluster; close() it (after stop()) before creating another.',
   CC_ERR_CONTROL_NOT_PRIMARY: 'createControl() must run in the cluster primary, not in a worker.',
   CC_ERR_CONTROL_STOPPED: 'The control stopped before {what} finished.',
   CC_ERR_CONTROL_GAVE_UP: 'The control gave up: {reason}, more than maxRestarts ({maxRestarts}).',
   CC_ERR_RESTART_ABANDONED: 'The restart to generation {generation} was abandoned: {reason}, more than maxRestarts ({maxRestarts}); the workers of the older generation keep serving.',
   CC_ERR_CONTROL_NOT_RUNNING: 'The control is {state}; {what} needs it running.',
-  CC_ERR_CONTROL_CLOSED: 'The control is closed; {what} did not run to its end.',
+  CC_ERR_CONTROL_CLOSED: 'The control is closed; {what} cannot finish.',
+  CC_ERR_CONTROL_FAILED: 'The control failed ({reason}) and killed its workers, which nothing supervised any more; create another control.',
   CC_ERR_WORKER_UNKNOWN: 'No worker with id {id}.',
   CC_ERR_WORKER_FORK_FAILED: 'Worker #{id} could not be forked: {reason}.',
   CC_ERR_SERVER_IN_USE: 'Another control is listening on {path}; stop it or pass another --control path.',
@@ -47,9 +49,16 @@ export type ErrorCode = keyof typeof errorCodes;
 /** Warnings (process.emitWarning); like error codes, never reused. */
 export const warningCodes = {
   CC_WRN_001: 'The orphan warden of the control could not start; a worker whose main thread is blocked will not die if its control is killed with SIGKILL.',
+  CC_WRN_002: 'A listener of the control threw, and no error listener heard it.',
 } as const satisfies Record<string, string>;
 
 export type WarningCode = keyof typeof warningCodes;
+
+/**
+ * Marks a ClusterchartError of any copy of clusterchart in the process: its ESM and
+ * CommonJS builds, loaded side by side, define two classes.
+ */
+const ERROR_BRAND = Symbol.for('clusterchart.error');
 
 /** The one error class of clusterchart: a stable code, a readable message, an optional cause. */
 export class ClusterchartError extends Error {
@@ -61,11 +70,25 @@ export class ClusterchartError extends Error {
     super(formatMessage(code, details), options);
     this.code = code;
     this.details = details;
+    Object.defineProperty(this, ERROR_BRAND, { value: true });
+  }
+
+  /** `instanceof` holds for a ClusterchartError made by any copy of clusterchart. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[ERROR_BRAND] === true;
   }
 }
 
+/**
+ * Whether `value` is a ClusterchartError (of any copy of clusterchart), with `code` when one
+ * is given: `if (isClusterchartError(e, 'CC_ERR_CONTROL_GAVE_UP')) e.details.exits`.
+ */
+export function isClusterchartError<C extends ErrorCode = ErrorCode>(value: unknown, code?: C): value is ClusterchartError & { readonly code: C } {
+  return value instanceof ClusterchartError && (code === undefined || value.code === code);
+}
+
 function formatMessage(code: ErrorCode, details: Record<string, unknown>): string {
-  return errorCodes[code].replace(/\{(\w+)\}/g, (_, key: string) => String(details[key] ?? `{${key}}`));
+  return errorCodes[code].replace(/\{(\w+)\}/g, (_, key: string) => (key in details ? String(details[key]) : `{${key}}`));
 }
 
 /** Builds a coded error without `new`, for symmetry with the other factories. */

@@ -14,6 +14,7 @@ export {
   type ErrorEvent,
   type TransitionEvent,
   type WorkerEnv,
+  type WorkerState,
   type WorkerStatus,
 } from './runtime/create-control.js';
 export {
@@ -54,7 +55,7 @@ export {
   type WorkerScript,
 } from './runtime/simulated-cluster.js';
 export { defaultSettings, normalizeSettings, type ReadyOn, type SettingsInput, type SupervisionSettings } from './options.js';
-export { ClusterchartError, errorCodes, type ErrorCode } from './errors.js';
+export { ClusterchartError, errorCodes, isClusterchartError, type ErrorCode } from './errors.js';
 export {
   createDashboard,
   createMetrics,

@@ -85,12 +85,15 @@ export const MAX_SIZE = 1024;
 /** What a size must be, in the words of every error about one (the control's, the server's, the CLI's). */
 export const sizeExpected = `a whole number from 0 to ${MAX_SIZE} or 'cpus'`;
 
-/** A whole number from 0 to MAX_SIZE, or 'cpus' (resolved to `cpus`), or null/undefined. */
-export function normalizeSize(size: unknown, cpus: number): number | null {
+/**
+ * A whole number from 0 to MAX_SIZE, or 'cpus' (resolved to `cpus`), or null/undefined.
+ * Anything else is refused with the error `refuse` makes (the size option's by default).
+ */
+export function normalizeSize(size: unknown, cpus: number, refuse: (reason: string) => Error = (reason) => invalid('size', reason)): number | null {
   if (size === undefined || size === null) return null;
   if (size === 'cpus') return cpus;
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > MAX_SIZE) {
-    throw invalid('size', `expected ${sizeExpected}, got ${describeValue(size)}`);
+    throw refuse(`expected ${sizeExpected}, got ${describeValue(size)}`);
   }
   return size;
 }
@@ -185,14 +188,7 @@ export function checkControlOptions(options: unknown): void {
   }
   checkStrings('args', args);
   checkStrings('execArgv', execArgv);
-  if (env !== undefined && typeof env !== 'function') {
-    if (typeof env !== 'object' || env === null || Array.isArray(env)) {
-      throw invalid('env', `expected an object of strings or a function (slot) => such an object, got ${describeValue(env)}`);
-    }
-    for (const [name, value] of Object.entries(env)) {
-      if (value !== undefined && typeof value !== 'string') throw invalid('env', `expected a string for ${name}, got ${describeValue(value)}`);
-    }
-  }
+  if (env !== undefined && typeof env !== 'function') checkEnv('env', env, 'an object of strings or a function (slot) => such an object');
   for (const key of ['agent', 'signals'] as const) {
     const value = given[key];
     if (value !== undefined && typeof value !== 'boolean') throw invalid(key, `expected true or false, got ${describeValue(value)}`);
@@ -227,6 +223,18 @@ function checkMethods(option: string, value: unknown, type: string, methods: rea
 }
 
 /** A value as an error message shows it: strings quoted, objects by their type. */
+/**
+ * Worker environment variables: an object of strings (undefined leaves one out). Numbers
+ * and booleans are refused, not turned into strings: the worker would read `'true'`.
+ * `option` names it in the error (`env`, or `env(2)` for what the function gave slot 2).
+ */
+export function checkEnv(option: string, env: unknown, expected = 'an object of strings'): asserts env is Record<string, string | undefined> {
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) throw invalid(option, `expected ${expected}, got ${describeValue(env)}`);
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && typeof value !== 'string') throw invalid(option, `expected a string for ${name}, got ${describeValue(value)}`);
+  }
+}
+
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);

@@ -3,8 +3,9 @@
  * docs/errors.md, and each error carries its code and a readable message.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { expect, test } from 'vitest';
-import { ClusterchartError, errorCodes, warningCodes } from '../src/errors.js';
+import { ClusterchartError, errorCodes, isClusterchartError, warningCodes } from '../src/errors.js';
 
 const docs = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
 const codes = [...Object.keys(errorCodes), ...Object.keys(warningCodes)];
@@ -26,4 +27,29 @@ test('docs/errors.md documents no code that does not exist', () => {
 test('an error carries its code, details and a message built from the template', () => {
   const error = new ClusterchartError('CC_ERR_WORKER_UNKNOWN', { id: 42 });
   expect(error).toMatchObject({ code: 'CC_ERR_WORKER_UNKNOWN', details: { id: 42 }, message: 'No worker with id 42.', name: 'ClusterchartError' });
+});
+
+test('instanceof and isClusterchartError hold across copies of clusterchart (its ESM and CommonJS builds)', async () => {
+  const copies = [{ ClusterchartError, isClusterchartError }, createRequire(import.meta.url)('../dist/index.cjs'), await import('../dist/index.js')] as Array<{
+    ClusterchartError: typeof ClusterchartError;
+    isClusterchartError: typeof isClusterchartError;
+  }>;
+  for (const maker of copies) {
+    const error = new maker.ClusterchartError('CC_ERR_CONTROL_GAVE_UP', { reason: 'r', maxRestarts: 1 });
+    for (const checker of copies) {
+      expect(error).toBeInstanceOf(checker.ClusterchartError);
+      expect(checker.isClusterchartError(error)).toBe(true);
+      expect(checker.isClusterchartError(error, 'CC_ERR_CONTROL_GAVE_UP')).toBe(true);
+      expect(checker.isClusterchartError(error, 'CC_ERR_CONTROL_STOPPED')).toBe(false);
+    }
+  }
+  for (const other of [new Error('plain'), { code: 'CC_ERR_CONTROL_GAVE_UP' }, null, 'CC_ERR_CONTROL_GAVE_UP']) {
+    expect(other instanceof ClusterchartError).toBe(false);
+    expect(isClusterchartError(other)).toBe(false);
+  }
+  // Still an Error, with its stack and name.
+  const error = new ClusterchartError('CC_ERR_WORKER_UNKNOWN', { id: 1 });
+  expect(error).toBeInstanceOf(Error);
+  expect(Object.getOwnPropertyDescriptor(error, Symbol.for('clusterchart.error'))).toMatchObject({ value: true, enumerable: false });
+  expect(JSON.parse(JSON.stringify(error))).toEqual({ name: 'ClusterchartError', code: 'CC_ERR_WORKER_UNKNOWN', details: { id: 1 } });
 });

@@ -319,6 +319,7 @@ export function createCli(io: CliIo): Cli {
   }
 }
 
+/** The control's actor is `control`, a worker's `worker-3`. */
 const actorName = (ref: { sessionId: string }) => (ref as { id?: string }).id ?? ref.sessionId;
 
 function codeOf(error: Error): string {
@@ -328,11 +329,10 @@ function codeOf(error: Error): string {
 
 /** An XState inspection event as one JSON line, without the actor objects it refers to. */
 function inspectionLine(event: InspectionEvent): string {
-  const nameOf = (ref: { sessionId: string }) => (ref.sessionId === event.rootId ? 'control' : actorName(ref));
-  const base = { type: event.type, actor: nameOf(event.actorRef) };
+  const base = { type: event.type, actor: actorName(event.actorRef) };
   const detail =
     event.type === '@xstate.event'
-      ? { event: event.event, source: event.sourceRef === undefined ? null : nameOf(event.sourceRef) }
+      ? { event: event.event, source: event.sourceRef === undefined ? null : actorName(event.sourceRef) }
       : event.type === '@xstate.snapshot'
         ? { value: (event.snapshot as { value?: unknown }).value ?? null, status: (event.snapshot as { status?: unknown }).status ?? null }
         : event.type === '@xstate.action'

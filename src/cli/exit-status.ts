@@ -14,6 +14,7 @@ const byCode: Partial<Record<ErrorCode, ExitStatus>> = {
   CC_ERR_CLI_BAD_ARGUMENT: exitStatus.usage,
   CC_ERR_CLI_SCRIPT_NOT_FOUND: exitStatus.usage,
   CC_ERR_OPTION_INVALID: exitStatus.usage,
+  CC_ERR_ARGUMENT_INVALID: exitStatus.usage,
   CC_ERR_CONFIG_READ: exitStatus.usage,
   CC_ERR_CONFIG_INVALID: exitStatus.usage,
   CC_ERR_CONFIG_UNKNOWN_KEY: exitStatus.usage,

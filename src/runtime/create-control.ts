@@ -3,8 +3,8 @@
  * port and a clock, turns commands into machine events, the machine's emitted events into
  * typed listeners, and snapshots into `status()`. It keeps no lifecycle state of its own.
  */
-import { type Actor, type InspectionEvent, type Observer, createActor } from 'xstate';
-import { createError } from '../errors.js';
+import { type Actor, type InspectionEvent, type Observer, type SnapshotFrom, createActor } from 'xstate';
+import { createError, warningCodes } from '../errors.js';
 import {
   type ControlEmitted,
   type WorkerInfo,
@@ -17,11 +17,13 @@ import {
   liveCount,
 } from '../machines/control.machine.js';
 import { workerMachine } from '../machines/worker.machine.js';
-import { MAX_SIZE, type SettingsInput, type SupervisionSettings, checkControlOptions, normalizeSettings, normalizeSize } from '../options.js';
+import { didYouMean } from '../closest-name.js';
+import { MAX_SIZE, type SettingsInput, type SupervisionSettings, checkControlOptions, describeValue, normalizeSettings, normalizeSize } from '../options.js';
+import { controlEventTypes } from './control-events.js';
 import { availableParallelism } from 'node:os';
 import { type ClusterPort, type Clock, systemClock } from './cluster-port.js';
 import { createNodeClusterPort } from './node-cluster.js';
-import { bindProcessSignals } from './process-signals.js';
+import { type ProcessSignals, bindProcessSignals } from './process-signals.js';
 
 export type ControlActor = Actor<typeof controlMachine>;
 
@@ -46,12 +48,21 @@ export interface ControlOptions extends SettingsInput {
   clock?: Clock;
 }
 
-/** A worker's state changed: `from` and `to` are dotted paths such as `online.ready`. */
+/** The dotted paths of a machine's state values: `{ online: 'ready' }` → `'online.ready'`. */
+type DottedPath<Value> = Value extends string ? Value : { [K in keyof Value & string]: `${K}.${DottedPath<Value[K]>}` }[keyof Value & string];
+
+/**
+ * A worker's state as a dotted path: `starting`, `online.booting`, `online.ready`,
+ * `disconnecting`, `exiting.terminating`, `exiting.killing`, `exited`.
+ */
+export type WorkerState = DottedPath<SnapshotFrom<typeof workerMachine>['value']>;
+
+/** A worker's state changed (`from` is null for a new worker). */
 export interface TransitionEvent {
   type: 'transition';
   worker: WorkerInfo;
-  from: string | null;
-  to: string;
+  from: WorkerState | null;
+  to: WorkerState;
 }
 
 export interface ErrorEvent {
@@ -70,8 +81,7 @@ export type ControlListener<K extends ControlEventType> = (event: ControlEventMa
 export interface WorkerStatus {
   id: number;
   pid: number | null;
-  /** Dotted state path, e.g. `online.ready`. */
-  state: string;
+  state: WorkerState;
   generation: number;
   slot: number;
   /** ms since epoch (or the simulated clock) of the fork; null until known. */
@@ -82,7 +92,10 @@ export interface WorkerStatus {
    * after a crash or in a rolling restart, and a slot used again after a scale-down.
    */
   restarts: number;
-  /** From the agent; null without it or when it does not answer in time. */
+  /**
+   * From the agent (preloaded with `agent: true`, or imported by the app as
+   * `clusterchart/worker`); null with no agent in the worker or when it does not answer in time.
+   */
   connections: number | null;
   memory: number | null;
 }
@@ -178,7 +191,7 @@ function bindControl(
   const listeners = new Map<ControlEventType, Set<(event: never) => void>>();
   /** once() wrapper → the listener it wraps. */
   const onceOf = new WeakMap<(event: never) => void, unknown>();
-  const lastState = new Map<string, string>();
+  const lastState = new Map<string, WorkerState>();
   /** New workers whose `starting` waits for their pid: the fork fact follows the step that forked them. */
   const awaitingPid = new Set<string>();
   /**
@@ -195,13 +208,16 @@ function bindControl(
     for (const listener of [...set]) {
       try {
         (listener as ControlListener<K>)(event);
-      } catch (error) {
-        if (event.type !== 'error') reportError(error);
+      } catch (thrown) {
+        // Never into the machines. To the `error` listeners, unless one of them threw or
+        // there are none: then as a warning, so that a bug in a listener does not go unseen.
+        if (event.type !== 'error' && (listeners.get('error')?.size ?? 0) > 0) reportError(thrown);
+        else warnListenerThrew(event.type, thrown);
       }
     }
   };
-  const reportError = (error: unknown) => {
-    dispatch({ type: 'error', error: error instanceof Error ? error : new Error(String(error)) });
+  const reportError = (cause: unknown) => {
+    dispatch({ type: 'error', error: error(cause) });
   };
 
   // Transitions are read from XState inspection, which costs every actor of the system on
@@ -210,7 +226,7 @@ function bindControl(
     if (event.type !== '@xstate.snapshot' || !(event.actorRef as WorkerRef).id.startsWith('worker-')) return;
     const snapshot = event.snapshot as ReturnType<WorkerRef['getSnapshot']>;
     const key = event.actorRef.sessionId;
-    const to = dotted(snapshot.value);
+    const to = dotted(snapshot.value) as WorkerState;
     const from = lastState.get(key) ?? null;
     if (snapshot.status === 'done') lastState.delete(key);
     else lastState.set(key, to);
@@ -239,7 +255,7 @@ function bindControl(
     }
     for (const ref of Object.values(state().context.workers)) {
       const snapshot = ref.getSnapshot();
-      if (snapshot.status !== 'done') lastState.set(ref.sessionId, dotted(snapshot.value));
+      if (snapshot.status !== 'done') lastState.set(ref.sessionId, dotted(snapshot.value) as WorkerState);
     }
     inspecting = actor.system.inspect(transitions);
   };
@@ -265,8 +281,29 @@ function bindControl(
       },
     },
   });
-  const actor = createActor(machine, { input: { settings }, clock, ...(options.inspect === undefined ? {} : { inspect: options.inspect }) });
-  actor.subscribe({ error: reportError });
+  // Named, as the worker actors are (`worker-3`): inspectors show `control`, not a session id.
+  const actor = createActor(machine, { id: 'control', input: { settings }, clock, ...(options.inspect === undefined ? {} : { inspect: options.inspect }) });
+  /**
+   * Set once the control's actor has failed: an effect of a custom port threw, or an
+   * inspector did (the node:cluster port never throws into the machines). Nothing supervises
+   * the workers any more, so they are killed and the port released; every call rejects.
+   */
+  let failure: unknown = undefined;
+  let failed = false;
+  /** The process signals' binding; set at the end, after a failure during start-up never. */
+  let signals: ProcessSignals | null = null;
+  const fail = (error: unknown) => {
+    if (failed) return;
+    failed = true;
+    failure = error;
+    reportError(error);
+    unsubscribe();
+    port.killAll();
+    port.close();
+    signals?.failed();
+  };
+  const failedError = () => createError('CC_ERR_CONTROL_FAILED', { reason: error(failure).message }, failure);
+  actor.subscribe({ error: fail });
   actor.on('*', (event) => {
     if (event.type === 'start') startTime = clock.now();
     else if (event.type === 'exit') restartsOf.delete(event.worker.id);
@@ -297,6 +334,12 @@ function bindControl(
   const until = (what: string, done: () => boolean | Error, allowStopped = false) =>
     new Promise<void>((resolve, reject) => {
       let settled = false;
+      // Unsubscribed after the step that settled it: it may be inside the actor's own notification.
+      const finish = (settle: () => void) => {
+        settled = true;
+        queueMicrotask(() => sub.unsubscribe());
+        settle();
+      };
       const check = () => {
         if (settled) return;
         const outcome = done();
@@ -310,20 +353,15 @@ function bindControl(
       };
       const sub = actor.subscribe({
         next: check,
-        error: (e) => finish(() => reject(e)),
+        error: () => finish(() => reject(failedError())),
         complete: () => finish(() => reject(createError('CC_ERR_CONTROL_CLOSED', { what }))),
       });
-      // Unsubscribed after the step that settled it: it may be inside the actor's own notification.
-      const finish = (settle: () => void) => {
-        settled = true;
-        queueMicrotask(() => sub.unsubscribe());
-        settle();
-      };
       check();
     });
 
   /** After `close()` the actor is stopped for good: XState's own status says so. */
   const requireOpen = (what: string) => {
+    if (failed) throw failedError();
     if (state().status === 'stopped') throw createError('CC_ERR_CONTROL_CLOSED', { what });
   };
   const requireRunning = (what: string) => {
@@ -332,10 +370,11 @@ function bindControl(
   };
   const atSize = () => runningRegion('size') === 'steady';
 
-  const targets = (id: number | 'all' | undefined): number[] => {
+  const targets = (method: string, id: number | 'all' | undefined): number[] => {
     const workers = state().context.workers;
     if (id === undefined || id === 'all') return Object.keys(workers).map(Number);
-    if (!Number.isInteger(id) || workers[id] === undefined) throw createError('CC_ERR_WORKER_UNKNOWN', { id });
+    if (!Number.isInteger(id)) throw badArgument(method, `expected a worker id (a whole number) or 'all', got ${describeValue(id)}`);
+    if (workers[id] === undefined) throw createError('CC_ERR_WORKER_UNKNOWN', { id });
     return [id];
   };
   /** The size add() and remove() count from: the target, or the live workers when none is set (as the machine does). */
@@ -363,7 +402,8 @@ function bindControl(
       if (!isIn('running')) actor.send({ type: 'control.start' });
       return until('start', atSize);
     },
-    async stop({ force = false } = {}) {
+    async stop(options = {}) {
+      const force = checkStopOptions(options);
       requireOpen('stop');
       stopCalls++;
       actor.send({ type: 'control.stop', force });
@@ -372,7 +412,7 @@ function bindControl(
       return until('stop', () => isIn('stopped'), true);
     },
     async setSize(size) {
-      const n = normalizeSize(size, availableParallelism());
+      const n = normalizeSize(size, availableParallelism(), (reason) => badArgument('setSize', reason));
       requireRunning('setSize');
       actor.send({ type: 'control.setSize', size: n });
       return until('setSize', atSize);
@@ -380,7 +420,7 @@ function bindControl(
     async add(n = 1) {
       requireRunning('add');
       const to = currentSize() + checkCount('add', n);
-      if (to > MAX_SIZE) throw createError('CC_ERR_OPTION_INVALID', { option: 'add', reason: `the size would be ${to}, more than ${MAX_SIZE}` });
+      if (to > MAX_SIZE) throw badArgument('add', `the size would be ${to}, more than ${MAX_SIZE}`);
       actor.send({ type: 'control.add', n });
       return until('add', atSize);
     },
@@ -388,7 +428,7 @@ function bindControl(
       requireRunning('remove');
       const from = currentSize();
       // Scaling to nothing is `setSize(0)`: a count past the size is taken for a typo.
-      if (checkCount('remove', n) > from) throw createError('CC_ERR_OPTION_INVALID', { option: 'remove', reason: `cannot take ${n} worker${n === 1 ? '' : 's'} away from a size of ${from} (setSize(0) stops them all)` });
+      if (checkCount('remove', n) > from) throw badArgument('remove', `cannot take ${n} worker${n === 1 ? '' : 's'} away from a size of ${from} (setSize(0) stops them all)`);
       actor.send({ type: 'control.remove', n });
       return until('remove', atSize);
     },
@@ -408,20 +448,20 @@ function bindControl(
     },
     async shutdown(id) {
       requireOpen('shutdown');
-      const ids = targets(id);
+      const ids = targets('shutdown', id);
       actor.send(id === undefined || id === 'all' ? { type: 'control.shutdown' } : { type: 'control.shutdown', id });
       return until('shutdown', allExited(ids), true);
     },
     async terminate(id) {
       requireOpen('terminate');
-      const ids = targets(id);
+      const ids = targets('terminate', id);
       actor.send(id === undefined || id === 'all' ? { type: 'control.terminate' } : { type: 'control.terminate', id });
       return until('terminate', allExited(ids), true);
     },
     async status() {
       // The agents' stats may take up to statsTimeout; the lifecycle is read once they are in,
       // so a worker that exited meanwhile is not listed.
-      const stats = new Map(await Promise.all(targets('all').map(async (id) => [id, await port.stats(id, statsTimeout).catch(() => null)] as const)));
+      const stats = new Map(await Promise.all(targets('status', 'all').map(async (id) => [id, await port.stats(id, statsTimeout).catch(() => null)] as const)));
       const { context } = state();
       const now = clock.now();
       const refs = Object.values(context.workers);
@@ -442,7 +482,7 @@ function bindControl(
             const info = infoOf(ref);
             return {
               ...info,
-              state: dotted(w.value),
+              state: dotted(w.value) as WorkerState,
               startTime: w.context.forkAt,
               uptime: w.context.forkAt === null ? null : now - w.context.forkAt,
               restarts: restartsOf.get(info.id) ?? 0,
@@ -454,6 +494,7 @@ function bindControl(
       };
     },
     on(type, listener) {
+      checkListener('on', type, listener);
       let set = listeners.get(type);
       if (set === undefined) listeners.set(type, (set = new Set()));
       set.add(listener as (event: never) => void);
@@ -461,6 +502,7 @@ function bindControl(
       return control;
     },
     off(type, listener) {
+      checkListener('off', type, listener);
       const set = listeners.get(type);
       // A listener added with once() is wrapped; off() takes the original, as with EventEmitter.
       const added = [...(set ?? [])].find((l) => l === listener || onceOf.get(l) === listener);
@@ -469,6 +511,7 @@ function bindControl(
       return control;
     },
     once(type, listener) {
+      checkListener('once', type, listener);
       const wrapped = ((event: ControlEventMap[typeof type]) => {
         control.off(type, wrapped);
         listener(event);
@@ -477,15 +520,15 @@ function bindControl(
       return control.on(type, wrapped);
     },
     close() {
-      if (state().status === 'stopped') return;
-      unbindSignals();
+      if (state().status === 'stopped' || failed) return;
+      signals?.unbind();
       unsubscribe();
       if (Object.keys(state().context.workers).length > 0) port.killAll();
       actor.stop();
       port.close();
     },
   };
-  const unbindSignals = options.signals === false ? () => {} : bindProcessSignals(control, port);
+  if (options.signals !== false && !failed) signals = bindProcessSignals(control, port);
   return { control, reportError };
 }
 
@@ -513,9 +556,41 @@ function abandonedError({ generation, ...passed }: LimitPassed & { generation: n
   return createError('CC_ERR_RESTART_ABANDONED', { generation, ...limitDetails(passed, settings) });
 }
 
-function checkCount(option: string, n: unknown): number {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
-    throw createError('CC_ERR_OPTION_INVALID', { option, reason: `expected a whole number ≥ 0, got ${String(n)}` });
-  }
+/** CC_WRN_002: a listener threw and no `error` listener heard it. */
+function warnListenerThrew(type: ControlEventType, thrown: unknown): void {
+  const { message, stack } = error(thrown);
+  process.emitWarning(`clusterchart: ${warningCodes.CC_WRN_002} (${type}: ${message})`, { code: 'CC_WRN_002', ...(stack === undefined ? {} : { detail: stack }) });
+}
+
+/** What was thrown, as an Error. */
+function error(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error(String(thrown));
+}
+
+/** CC_ERR_ARGUMENT_INVALID: a method of the control was called with what it cannot take. */
+function badArgument(method: string, reason: string) {
+  return createError('CC_ERR_ARGUMENT_INVALID', { method: `${method}()`, reason });
+}
+
+function checkCount(method: string, n: unknown): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw badArgument(method, `expected a whole number ≥ 0, got ${describeValue(n)}`);
   return n;
+}
+
+/** stop()'s options: `{ force?: boolean }`. Returns `force`. */
+function checkStopOptions(options: unknown): boolean {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw badArgument('stop', `expected { force?: boolean }, got ${describeValue(options)}`);
+  for (const [key, value] of Object.entries(options)) {
+    if (key !== 'force') throw badArgument('stop', `unknown option ${key}${didYouMean(key, ['force'])}`);
+    if (typeof value !== 'boolean' && value !== undefined) throw badArgument('stop', `force is true or false, got ${describeValue(value)}`);
+  }
+  return (options as { force?: boolean }).force === true;
+}
+
+/** An event name on(), off() or once() knows, and a function to call. */
+function checkListener(method: string, type: unknown, listener: unknown): void {
+  if (typeof type !== 'string' || !(controlEventTypes as readonly string[]).includes(type)) {
+    throw badArgument(method, `unknown event ${describeValue(type)}${typeof type === 'string' ? didYouMean(type, controlEventTypes) : ''}`);
+  }
+  if (typeof listener !== 'function') throw badArgument(method, `the listener of ${type} must be a function, got ${describeValue(listener)}`);
 }

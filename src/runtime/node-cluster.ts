@@ -10,6 +10,7 @@ import { getPriority, setPriority } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createError, warningCodes } from '../errors.js';
+import { checkEnv } from '../options.js';
 import { type ShutdownMessage, type StatsReply, type StatsRequest, TERMINATE_NOTICE, isAgentMessage, isStatsReply, workerEnv } from './agent-protocol.js';
 import type { ClusterFact, ClusterPort, WorkerStats } from './cluster-port.js';
 import type { ListeningAddress } from '../machines/worker.machine.js';
@@ -20,8 +21,12 @@ import { createWarden } from './warden.js';
 /**
  * One control per process: node:cluster is process-wide. The claim is the port holding it,
  * released by that port's `close()` only (a stale second close() must not free another's).
+ * It lives under a registry symbol, not in a module variable: the ESM and the CommonJS build
+ * of clusterchart, both loaded in one process (an ESM app whose CommonJS dependency requires
+ * it too), are two modules but must see one claim.
  */
-let claimant: ClusterPort | null = null;
+const CLAIM_KEY = Symbol.for('clusterchart.cluster-port');
+const claims = globalThis as unknown as Record<symbol, ClusterPort | undefined>;
 
 /** How long the warden's list may keep the pids of workers that exited (see updateWardenWithin). */
 const EXIT_BATCH_MS = 250;
@@ -38,7 +43,7 @@ export function agentPath(): string {
  */
 export function createNodeClusterPort(options: ControlOptions, onError: (error: Error) => void = () => {}): ClusterPort {
   if (!cluster.isPrimary) throw createError('CC_ERR_CONTROL_NOT_PRIMARY');
-  if (claimant !== null) throw createError('CC_ERR_CONTROL_EXISTS');
+  if (claims[CLAIM_KEY] !== undefined) throw createError('CC_ERR_CONTROL_EXISTS');
   const userExecArgv = options.execArgv ?? process.execArgv;
   // The user's loaders only: the agent's own --require below resolves no script name.
   if (options.exec !== undefined) checkExec(options.exec, hasLoader(userExecArgv, options.env));
@@ -85,7 +90,13 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
   const idOf = (worker: Worker) => ids.get(worker.id);
 
   const envFor = (slot: number, id: number): Record<string, string | undefined> => {
-    const env = typeof options.env === 'function' ? options.env(slot) : (options.env ?? {});
+    let env = options.env ?? {};
+    if (typeof env === 'function') {
+      // A static env was checked with the other options; what the function gives, at each fork.
+      const given: unknown = env(slot);
+      checkEnv(`env(${slot})`, given);
+      env = given;
+    }
     return { ...env, [workerEnv.slot]: String(slot), [workerEnv.id]: String(id), NODE_APP_INSTANCE: String(slot) };
   };
 
@@ -240,8 +251,8 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       for (const pid of livePids()) guarded(killTree)(pid, 'SIGKILL');
     },
     close() {
-      if (claimant !== port) return;
-      claimant = null;
+      if (claims[CLAIM_KEY] !== port) return;
+      delete claims[CLAIM_KEY];
       for (const [event, handler] of Object.entries(handlers)) cluster.off(event, handler as (...args: unknown[]) => void);
       for (const settle of pendingStats.values()) settle(null);
       listeners.clear();
@@ -249,7 +260,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       warden.close();
     },
   };
-  claimant = port;
+  claims[CLAIM_KEY] = port;
   return port;
 }
 

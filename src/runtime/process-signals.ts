@@ -1,19 +1,33 @@
 /**
  * Process integration of a control: SIGINT/SIGTERM stop gracefully and then exit (a second
- * one forces the stop), SIGHUP restarts, give-up exits 1, and on `exit` every worker gets
- * SIGKILL synchronously so none is ever orphaned. Embedders who own their signals pass
- * `signals: false` and call these themselves.
+ * one forces the stop), SIGHUP restarts, give-up (or a failure of the control) exits 1, and
+ * on `exit` every worker gets SIGKILL synchronously so none is ever orphaned. Embedders who
+ * own their signals pass `signals: false` and call these themselves.
  */
 import type { ClusterPort } from './cluster-port.js';
 import type { Control } from './create-control.js';
 
-export function bindProcessSignals(control: Control, port: ClusterPort): () => void {
+export interface ProcessSignals {
+  /** Removes every listener the binding added. */
+  unbind(): void;
+  /** The control failed and killed its workers: the process exits 1, as after a give-up. */
+  failed(): void;
+}
+
+/**
+ * Exits on the next turn of the event loop: calls the stop or give-up ended have rejected by
+ * then, and the code awaiting them has run its handlers (an `await start()` in a try block
+ * gets to its catch).
+ */
+const exitSoon = (code: number) => setImmediate(() => process.exit(code));
+
+export function bindProcessSignals(control: Control, port: ClusterPort): ProcessSignals {
   const onStopSignal = () => {
     // The control's own state says whether this is the first stop request or the second.
     const stopping = control.actor.getSnapshot().matches('stopping');
     control.stop({ force: stopping }).then(
-      () => process.exit(control.actor.getSnapshot().context.stopReason === 'giveup' ? 1 : 0),
-      () => process.exit(1),
+      () => exitSoon(control.actor.getSnapshot().context.stopReason === 'giveup' ? 1 : 0),
+      () => exitSoon(1),
     );
   };
   const onHangup = () => {
@@ -21,7 +35,7 @@ export function bindProcessSignals(control: Control, port: ClusterPort): () => v
   };
   const onExit = () => port.killAll();
   const onGiveUp = () => {
-    control.stop().finally(() => process.exit(1));
+    control.stop().finally(() => exitSoon(1));
   };
 
   process.on('SIGINT', onStopSignal);
@@ -29,11 +43,18 @@ export function bindProcessSignals(control: Control, port: ClusterPort): () => v
   process.on('SIGHUP', onHangup);
   process.on('exit', onExit);
   control.on('giveup', onGiveUp);
-  return () => {
+  const unbind = () => {
     process.off('SIGINT', onStopSignal);
     process.off('SIGTERM', onStopSignal);
     process.off('SIGHUP', onHangup);
     process.off('exit', onExit);
     control.off('giveup', onGiveUp);
+  };
+  return {
+    unbind,
+    failed() {
+      unbind();
+      exitSoon(1);
+    },
   };
 }

@@ -6,6 +6,7 @@
  */
 import { createError } from '../errors.js';
 import { viewsOf } from '../machines/control.machine.js';
+import { controlEventTypes } from '../runtime/control-events.js';
 import type { Control, ControlEventMap, ControlEventType } from '../runtime/create-control.js';
 import {
   type CommandArgsParsed,
@@ -15,7 +16,6 @@ import {
   type SizeResult,
   type StopResult,
   type WireEvent,
-  eventTypes,
   toWireEvent,
 } from './protocol.js';
 
@@ -162,7 +162,7 @@ export const commands: { readonly [C in CommandName]: CommandHandler<C> } = {
 
   events: async (_, { control, signal, event, reply }) => {
     const forward = (e: ControlEventMap[ControlEventType]) => event(toWireEvent(e));
-    for (const type of eventTypes) control.on(type, forward);
+    for (const type of controlEventTypes) control.on(type, forward);
     reply({ subscribed: true });
     try {
       await new Promise<void>((resolve) => {
@@ -170,7 +170,7 @@ export const commands: { readonly [C in CommandName]: CommandHandler<C> } = {
         else signal.addEventListener('abort', () => resolve(), { once: true });
       });
     } finally {
-      for (const type of eventTypes) control.off(type, forward);
+      for (const type of controlEventTypes) control.off(type, forward);
     }
     return replied;
   },

@@ -134,38 +134,6 @@ export type Reply =
   | { id: RequestId; ok: true; progress: RestartProgress }
   | { id: RequestId; event: WireEvent };
 
-/** Every event a control emits, as a value (the type below proves the list complete). */
-export const eventTypes = [
-  'start',
-  'stop',
-  'stopped',
-  'setSize',
-  'resize',
-  'fork',
-  'online',
-  'listening',
-  'ready',
-  'disconnect',
-  'exit',
-  'message',
-  'startRestart',
-  'restart',
-  'restartAbandoned',
-  'shutdown',
-  'terminate',
-  'kill',
-  'danger',
-  'safe',
-  'giveup',
-  'transition',
-  'error',
-] as const satisfies readonly ControlEventType[];
-
-type MissingEventTypes = Exclude<ControlEventType, (typeof eventTypes)[number]>;
-// Fails to compile when the control gains an event the list above does not name.
-const allEventTypesListed: MissingEventTypes extends never ? true : MissingEventTypes = true;
-void allEventTypesListed;
-
 /** A request read from a line: either what to run, or the error to answer with. */
 export type ParsedRequest =
   | { id: RequestId; cmd: CommandName; args: unknown; error?: undefined }

@@ -3,12 +3,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { livenessOf, readinessOf } from '../../src/inspect/probes.js';
-import type { ControlStatus, WorkerStatus } from '../../src/runtime/create-control.js';
+import type { ControlStatus, WorkerState, WorkerStatus } from '../../src/runtime/create-control.js';
 
-const worker = (id: number, state: string): WorkerStatus => ({
+const worker = (id: number, state: WorkerState): WorkerStatus => ({
   id, pid: 1000 + id, state, generation: 1, slot: id - 1, startTime: 0, uptime: 0, restarts: 0, connections: null, memory: null,
 });
-const status = (master: Partial<ControlStatus['master']>, states: string[]): ControlStatus => ({
+const status = (master: Partial<ControlStatus['master']>, states: WorkerState[]): ControlStatus => ({
   master: { pid: 1, state: 'running', size: 2, generation: 1, health: 'ok', restarting: false, startTime: 0, ...master },
   workers: states.map((s, i) => worker(i + 1, s)),
 });

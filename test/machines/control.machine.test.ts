@@ -40,8 +40,8 @@ describe('size', () => {
   test('a size or an add beyond 1024 workers is refused, and nothing forks', async () => {
     const s = simulate({ size: 1000 });
     s.start(settle);
-    await expect(s.control.setSize(5000)).rejects.toMatchObject({ code: 'CC_ERR_OPTION_INVALID' });
-    await expect(s.control.add(25)).rejects.toMatchObject({ code: 'CC_ERR_OPTION_INVALID', message: expect.stringContaining('1025') });
+    await expect(s.control.setSize(5000)).rejects.toMatchObject({ code: 'CC_ERR_ARGUMENT_INVALID', message: "Invalid argument to setSize(): expected a whole number from 0 to 1024 or 'cpus', got 5000." });
+    await expect(s.control.add(25)).rejects.toMatchObject({ code: 'CC_ERR_ARGUMENT_INVALID', message: expect.stringContaining('1025') });
     expect(s.forks()).toHaveLength(1000);
     expect(s.snapshot().context.size).toBe(1000);
   });
@@ -85,7 +85,7 @@ describe('size', () => {
     expect(s.live()).toBe(3);
     expect(s.snapshot().context.size).toBe(3);
     // A count past the size is refused (a typo would stop everything); the whole size is fine.
-    await expect(s.control.remove(10)).rejects.toMatchObject({ code: 'CC_ERR_OPTION_INVALID', message: expect.stringContaining('cannot take 10 workers away from a size of 3') });
+    await expect(s.control.remove(10)).rejects.toMatchObject({ code: 'CC_ERR_ARGUMENT_INVALID', message: expect.stringContaining('cannot take 10 workers away from a size of 3') });
     expect(s.snapshot().context.size).toBe(3);
     const emptied = s.control.remove(3);
     s.advance(30);
@@ -151,7 +151,7 @@ describe('size', () => {
     s.advance(100);
     await added;
     expect(s.snapshot().context.size).toBe(1024);
-    await expect(s.control.add(1)).rejects.toMatchObject({ code: 'CC_ERR_OPTION_INVALID' });
+    await expect(s.control.add(1)).rejects.toMatchObject({ code: 'CC_ERR_ARGUMENT_INVALID' });
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import cluster from 'node:cluster';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { getPriority, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -187,17 +188,28 @@ test('env per slot reaches the workers, with CLUSTERCHART_SLOT and NODE_APP_INST
   );
 });
 
-test('an error with no listener never crashes the process; with a listener it is reported', async () => {
-  const { control } = await supervise({ app: 'http-plain.cjs', size: 1 });
-  control.on('fork', () => {
-    throw new Error('a listener failed');
-  });
-  await control.start();
-  expect(control.actor.getSnapshot().matches('running')).toBe(true);
-  const errors: Error[] = [];
-  control.on('error', (e) => errors.push(e.error));
-  await control.add(1);
-  expect(errors.map((e) => e.message)).toEqual(['a listener failed']);
+test('a listener that throws never crashes the process: a warning with no error listener, an error event with one', async () => {
+  const warnings: Array<Error & { code?: string }> = [];
+  const onWarning = (warning: Error) => warnings.push(warning);
+  process.on('warning', onWarning);
+  try {
+    const { control } = await supervise({ app: 'http-plain.cjs', size: 1 });
+    control.on('fork', () => {
+      throw new Error('a listener failed');
+    });
+    await control.start();
+    expect(control.actor.getSnapshot().matches('running')).toBe(true);
+    await until(() => warnings.length > 0, 'the warning', { timeout: 2000, on: [[process, 'warning']] });
+    expect(warnings).toEqual([expect.objectContaining({ code: 'CC_WRN_002', message: expect.stringContaining('(fork: a listener failed)') })]);
+    const errors: Error[] = [];
+    control.on('error', (e) => errors.push(e.error));
+    await control.add(1);
+    expect(errors.map((e) => e.message)).toEqual(['a listener failed']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warnings).toHaveLength(1);
+  } finally {
+    process.off('warning', onWarning);
+  }
 });
 
 test('connections per worker are counted while requests are held open', async () => {
@@ -251,6 +263,19 @@ test('status answers within 100 ms when workers have no agent', async () => {
 test('a second control in one process is refused with a code', async () => {
   await supervise({ app: 'http-plain.cjs', size: 1 });
   expect(() => createControl({ exec: app('http-plain.cjs'), signals: false })).toThrow(expect.objectContaining({ code: 'CC_ERR_CONTROL_EXISTS' }));
+});
+
+test('a second control from another copy of clusterchart (its ESM and CommonJS builds) is refused too', async () => {
+  await supervise({ app: 'http-plain.cjs', size: 1 });
+  const builds = [createRequire(import.meta.url)('../../dist/index.cjs'), await import('../../dist/index.js')] as Array<typeof import('../../src/index.js')>;
+  for (const build of builds) {
+    let second: Control | undefined;
+    try {
+      expect(() => (second = build.createControl({ exec: app('http-plain.cjs'), signals: false }))).toThrow(expect.objectContaining({ code: 'CC_ERR_CONTROL_EXISTS' }));
+    } finally {
+      second?.close();
+    }
+  }
 });
 
 test('workers the app forks itself, before or after the control exists, are adopted, counted and restarted', async () => {
@@ -323,6 +348,27 @@ describe('a fork that throws', () => {
     await control.stop();
     expect(control.actor.getSnapshot().value).toBe('stopped');
     await allGone([...pids], 5000, 'the workers of slot 0');
+  });
+
+  test.each([
+    ['a number', (port: number) => ({ PORT: port }), 'Option env(1) is invalid: expected a string for PORT, got '],
+    ['a string', () => 'PORT=1', 'Option env(1) is invalid: expected an object of strings, got "PORT=1"'],
+  ])('is what the env function gives when that is not an object of strings (%s)', async (_, bad, message) => {
+    const port = await freePort();
+    control = createControl({
+      exec: app('http-plain.cjs'),
+      size: 2,
+      signals: false,
+      maxRestarts: 1,
+      throttleDelay: 50,
+      env: (slot) => (slot === 1 ? (bad(port) as never) : { PORT: String(port) }),
+    });
+    control.on('fork', (e) => e.worker.pid !== null && pids.add(e.worker.pid));
+    const errors: Error[] = [];
+    control.on('error', (e) => errors.push(e.error));
+    await expect(control.start()).rejects.toMatchObject({ code: 'CC_ERR_CONTROL_GAVE_UP' });
+    expect(errors[0]).toMatchObject({ code: 'CC_ERR_WORKER_FORK_FAILED', message: expect.stringContaining(message) });
+    await control.stop();
   });
 });
 

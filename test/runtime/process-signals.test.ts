@@ -68,9 +68,21 @@ test('SIGHUP restarts every worker', async () => {
   expect(workerPids(p)).toHaveLength(4);
 });
 
-test('give-up exits 1 with every worker stopped', async () => {
+test('give-up exits 1 with every worker stopped, once the pending start() has rejected', async () => {
   const p = await runPrimary({ exec: app('crash-at-start.cjs'), size: 2, maxRestarts: 2, throttleDelay: 50 });
   expect(await p.exited).toEqual({ code: 1, signal: null });
   expect(p.lines.some((l) => l.event === 'giveup')).toBe(true);
+  // The embedder's handler of start()'s rejection ran before the exit.
+  expect(p.lines).toContainEqual({ event: 'startFailed', code: 'CC_ERR_CONTROL_GAVE_UP' });
   expect(workerPids(p).filter(isAlive)).toEqual([]);
+});
+
+test('a control that fails (here its inspector throws) kills its workers and exits 1', async () => {
+  const p = await runPrimary({ exec: app('http-plain.cjs'), size: 2, inspectorThrowsAtReady: true });
+  expect(await p.exited).toEqual({ code: 1, signal: null });
+  expect(p.lines.filter((l) => l.event === 'error').map((l) => l.message)).toEqual(['inspector broke']);
+  expect(p.lines).toContainEqual({ event: 'startFailed', code: 'CC_ERR_CONTROL_FAILED' });
+  const pids = workerPids(p);
+  expect(pids).toHaveLength(2);
+  await allGone(pids, 2000, 'workers of a failed control');
 });

@@ -1,0 +1,46 @@
+/**
+ * The control's methods called from plain JavaScript with what their types forbid: each
+ * refuses it with CC_ERR_ARGUMENT_INVALID, naming the method and the value, and changes
+ * nothing.
+ */
+import { expect, test } from 'vitest';
+import { simulate } from '../helpers/simulation.js';
+
+/** Calls the control with arguments its types do not allow. */
+const loose = <T>(value: T) => value as never;
+
+test.each([
+  ['shutdown(null)', 'shutdown', [null], "Invalid argument to shutdown(): expected a worker id (a whole number) or 'all', got null."],
+  ["shutdown('1')", 'shutdown', ['1'], 'Invalid argument to shutdown(): expected a worker id (a whole number) or \'all\', got "1".'],
+  ['terminate(1.5)', 'terminate', [1.5], "Invalid argument to terminate(): expected a worker id (a whole number) or 'all', got 1.5."],
+  ["add('2')", 'add', ['2'], 'Invalid argument to add(): expected a whole number ≥ 0, got "2".'],
+  ['remove(-1)', 'remove', [-1], 'Invalid argument to remove(): expected a whole number ≥ 0, got -1.'],
+  ['stop(null)', 'stop', [null], 'Invalid argument to stop(): expected { force?: boolean }, got null.'],
+  ["stop({ force: 'yes' })", 'stop', [{ force: 'yes' }], 'Invalid argument to stop(): force is true or false, got "yes".'],
+  ['stop({ forse: true })', 'stop', [{ forse: true }], 'Invalid argument to stop(): unknown option forse (did you mean force?).'],
+] as const)('%s is refused with a code', async (_, method, args, message) => {
+  const s = simulate({ size: 2 });
+  s.start();
+  const before = s.snapshot().value;
+  const call = (s.control[method] as (...a: unknown[]) => Promise<void>)(...args);
+  await expect(call).rejects.toMatchObject({ code: 'CC_ERR_ARGUMENT_INVALID', message });
+  s.advance(1000);
+  expect(s.snapshot().value).toEqual(before);
+  expect(s.ready()).toBe(2);
+});
+
+test.each([
+  ['on', 'exitt', 'Invalid argument to on(): unknown event "exitt" (did you mean exit?).'],
+  ['once', 'Ready', 'Invalid argument to once(): unknown event "Ready" (did you mean ready?).'],
+  ['off', 42, 'Invalid argument to off(): unknown event 42.'],
+] as const)('%s(%s) is refused: no such event', (method, type, message) => {
+  const { control } = simulate();
+  expect(() => control[method](loose(type), () => {})).toThrow(expect.objectContaining({ code: 'CC_ERR_ARGUMENT_INVALID', message }));
+});
+
+test('on() refuses a listener that is not a function', () => {
+  const { control } = simulate();
+  expect(() => control.on('exit', loose('log'))).toThrow(
+    expect.objectContaining({ code: 'CC_ERR_ARGUMENT_INVALID', message: 'Invalid argument to on(): the listener of exit must be a function, got "log".' }),
+  );
+});
