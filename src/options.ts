@@ -18,7 +18,7 @@ export interface SupervisionSettings {
   readonly shutdownTimeout: number;
   /** ms after SIGTERM before SIGKILL. */
   readonly terminateTimeout: number;
-  /** An unexpected exit younger than this (ms) counts as a crash loop (danger). */
+  /** An unexpected exit younger than this (ms) counts as a crash loop (danger); the loop ends once the workers forked after a backoff are this old and ready. */
   readonly minRestartAge: number;
   /** First fork delay in danger (ms); doubles on every further crash. */
   readonly throttleDelay: number;

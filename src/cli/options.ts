@@ -90,7 +90,7 @@ export const settingOptions: { readonly [K in SettingKey]-?: OptionSpec } = {
     flag: 'min-restart-age',
     kind: 'duration',
     value: 'MS',
-    description: 'An unexpected exit of a worker younger than this counts as a crash loop (danger).',
+    description: 'An unexpected exit of a worker younger than this counts as a crash loop (danger); the loop ends once the workers forked after a backoff are this old and ready.',
     default: ms('minRestartAge'),
   }),
   throttleDelay: setting('throttleDelay', {

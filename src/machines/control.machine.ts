@@ -31,6 +31,8 @@ export interface ControlContext {
   forksBySlot: Record<number, number>;
   /** The current fork delay in danger (ms). */
   throttle: number;
+  /** In danger, the first id of the workers forked since the backoff ended: the probes. */
+  probeFrom: number;
   /** Instants of the unexpected exits inside the sliding `restartWindow`. */
   recentExits: number[];
   /**
@@ -89,6 +91,8 @@ type InternalEvent =
   | { type: 'control.giveUp' }
   | { type: 'control.abandonRollout' }
   | { type: 'control.workerExit'; exit: WorkerExit }
+  /** A worker got ready while the health region waits for its probes to (see `probing`). */
+  | { type: 'control.probeReady' }
   | { type: `xstate.done.actor.${string}`; output: WorkerExit };
 
 export type ControlEvent = ControlCommand | ControlFact | WorkerNotice | InternalEvent;
@@ -236,6 +240,7 @@ const within = {
   rolling: stateIn({ running: { rollout: { restarting: 'rolling' } } }) as never,
   danger: stateIn({ running: { health: 'danger' } }) as never,
   backoff: stateIn({ running: { health: { danger: 'backoff' } } }) as never,
+  awaitingReady: stateIn({ running: { health: { danger: { probing: 'awaitingReady' } } } }) as never,
 };
 
 /**
@@ -300,6 +305,12 @@ export const controlMachine = setup({
     lowerPriority: (_, _params: { ids: readonly number[]; increment: number }) => {},
     /** Reconcile once this step has settled (the raise runs after every region moved). */
     reconcileNext: raise({ type: 'control.reconcile' }),
+    /** A healthy minRestartAge ended the crash loop: the streaks start over. */
+    becomeSafe: enqueueActions(({ context, enqueue }) => {
+      enqueue.assign({ crashStreak: 0, rollout: { ...context.rollout, crashStreak: 0 } });
+      enqueue.emit({ type: 'safe' });
+      enqueue.raise({ type: 'control.reconcile' });
+    }),
     /**
      * Reconcile once the workers have heard this step's commands: XState sends to them after
      * the step, and a send to itself queues behind what they answer.
@@ -454,6 +465,8 @@ export const controlMachine = setup({
     atSize: ({ context }) => isAtSize(context),
     noOldWorkers: ({ context }) => !hasOlderThan(context.workers, context.generation),
     noWorkers: ({ context }) => workerCount(context.workers) === 0,
+    /** Every probe still running is ready (or leaving because the control asked). */
+    probesHealthy: ({ context }) => liveViews(context.workers).every((w) => w.id < context.probeFrom || w.status === 'ready' || w.status === 'stopping'),
     isDangerExit: ({ context, event }) => isDangerExit(context, exitOf(event)),
     hasNewGenerationReady: ({ context }) => hasNewGenerationReady(context),
     isNewGenerationExit: ({ context, event }) => exitOf(event).generation === context.generation,
@@ -475,6 +488,7 @@ export const controlMachine = setup({
     workers: {},
     forksBySlot: {},
     throttle: input.settings.throttleDelay,
+    probeFrom: 1,
     recentExits: [],
     crashStreak: 0,
     rollout: noCrashes(),
@@ -545,6 +559,9 @@ export const controlMachine = setup({
         'worker.serving': {
           actions: [
             emit(({ context, event }) => ({ type: 'ready', worker: infoOf(context.workers[event.id]!) }) as const),
+            enqueueActions(({ check, enqueue }) => {
+              if (check(within.awaitingReady)) enqueue.raise({ type: 'control.probeReady' });
+            }),
             'reconcileNext',
           ],
         },
@@ -642,15 +659,23 @@ export const controlMachine = setup({
                 // Every backoff announces its own delay: 500, then 1000, 2000 … as it doubles.
                 backoff: {
                   entry: emit(({ context }) => ({ type: 'danger', delay: context.throttle }) as const),
-                  after: { throttle: { target: 'probing', actions: 'reconcileNext' } },
+                  after: { throttle: { target: 'probing', actions: [assign({ probeFrom: ({ context }) => context.nextId }), 'reconcileNext'] } },
                 },
                 probing: {
-                  // Only a healthy minRestartAge is `safe`; leaving `running` in danger (a stop,
-                  // a give-up) is not.
-                  after: {
-                    minRestartAge: {
-                      target: '#control.running.health.ok',
-                      actions: [assign(({ context }) => ({ crashStreak: 0, rollout: { ...context.rollout, crashStreak: 0 } })), emit({ type: 'safe' } as const), 'reconcileNext'],
+                  // Only a healthy minRestartAge is `safe`: the probes (the workers forked since
+                  // the backoff) lived that long, and are ready. An app that hangs at boot is
+                  // not healthy however long it hangs: its probe's startup timeout is one more
+                  // crash of the episode. Leaving `running` in danger (a stop, a give-up) is not
+                  // safe either.
+                  initial: 'aging',
+                  states: {
+                    aging: {
+                      after: {
+                        minRestartAge: [{ guard: 'probesHealthy', target: '#control.running.health.ok', actions: 'becomeSafe' }, { target: 'awaitingReady' }],
+                      },
+                    },
+                    awaitingReady: {
+                      on: { 'control.probeReady': { guard: 'probesHealthy', target: '#control.running.health.ok', actions: 'becomeSafe' } },
                     },
                   },
                   on: {

@@ -805,4 +805,35 @@ describe('give-up of a crash loop that backoff spreads wider than the window', (
     s.advance(3000);
     expect(s.of('giveup')).toEqual([]);
   });
+
+  test('a minRestartAge spent booting is not healthy: an app that never gets ready backs off and gives up', async () => {
+    // startupTimeout (3 s) past minRestartAge (1 s): each worker is old enough, never ready;
+    // a window shorter than the time between exits leaves the give-up to the streak.
+    const s = simulate({ size: 1, startupTimeout: 3000, minRestartAge: 1000, restartWindow: 2000, maxRestarts: 3, throttleDelay: 200 }, () => ({ readyAfter: null }));
+    const started = s.control.start();
+    started.catch(() => {});
+    s.advance(120_000);
+    expect(s.of('giveup')).toMatchObject([{ cause: 'streak', exits: 4 }]);
+    await expect(started).rejects.toMatchObject({ code: 'CC_ERR_CONTROL_GAVE_UP' });
+    expect(s.times('safe')).toEqual([]);
+    // Backoff went on doubling: no healthy minRestartAge started it over.
+    expect(s.of('danger').map((e) => e.delay)).toEqual([200, 400, 800]);
+  });
+
+  test('a probe that gets ready after minRestartAge ends the episode once it is ready', () => {
+    let slow = false;
+    const s = simulate({ size: 1, minRestartAge: 1000, maxRestarts: 5, throttleDelay: 100 }, () => (slow ? { readyAfter: 2500 } : { exitAtStart: true }));
+    const crashes = () => s.of('exit').length;
+    void s.control.start().catch(() => {});
+    s.advance(150, () => {}, 1);
+    expect(crashes()).toBeGreaterThan(0);
+    slow = true;
+    s.advance(2000);
+    // The probe is older than minRestartAge but still booting: not safe yet.
+    expect(s.of('safe')).toEqual([]);
+    s.advance(2000);
+    expect(s.ready()).toBe(1);
+    expect(s.of('safe')).toHaveLength(1);
+    expect(s.snapshot().context.crashStreak).toBe(0);
+  });
 });

@@ -128,7 +128,7 @@ export interface ModelTimer {
 }
 
 export type RolloutState = 'idle' | 'restarting.canary' | 'restarting.probation' | 'restarting.rolling';
-export type HealthState = 'ok' | 'danger.backoff' | 'danger.probing';
+export type HealthState = 'ok' | 'danger.backoff' | 'danger.probing.aging' | 'danger.probing.awaitingReady';
 
 export interface ControlPart {
   top: 'idle' | 'running' | 'stopping' | 'stopped';
@@ -141,6 +141,8 @@ export interface ControlPart {
   nextId: number;
   forksBySlot: Record<number, number>;
   throttle: number;
+  /** In danger, the first id of the workers forked since the backoff ended: the probes. */
+  probeFrom: number;
   recentExits: number[];
   /** The rollout's own crashes (its new generation's, while an older one serves), in the window. */
   rolloutExits: number[];
@@ -222,6 +224,7 @@ export function initialState(input: SettingsInput): ModelState {
       rolloutSize: null,
       generation: 1,
       nextId: 1,
+      probeFrom: 1,
       forksBySlot: {},
       throttle: settings.throttleDelay,
       recentExits: [],
@@ -274,6 +277,7 @@ type ControlEvent =
   | { type: 'control.giveUp' }
   | { type: 'control.abandonRollout' }
   | { type: 'control.workerReady'; id: number }
+  | { type: 'control.probeReady' }
   | { type: 'control.workerExit'; exit: ModelExit };
 
 type Actor = 'control' | number;
@@ -846,10 +850,14 @@ class Engine {
       if (c.health === 'ok' && danger) {
         c.throttle = s.settings.throttleDelay;
         this.setHealth('danger.backoff');
-      } else if (c.health === 'danger.probing' && danger) {
+      } else if (c.health.startsWith('danger.probing') && danger) {
         c.throttle = Math.min(c.throttle * 2, s.settings.maxThrottleDelay);
         this.setHealth('danger.backoff');
       }
+      return;
+    }
+    if (e.type === 'control.probeReady') {
+      if (c.health === 'danger.probing.awaitingReady' && this.probesHealthy()) this.becomeSafe();
       return;
     }
     if (e.type === 'timer') {
@@ -857,11 +865,13 @@ class Engine {
         this.setRollout('restarting.rolling');
         this.raise({ type: 'control.reconcile' });
       } else if (e.kind === 'throttle' && c.health === 'danger.backoff') {
-        this.setHealth('danger.probing');
+        c.probeFrom = c.nextId;
+        this.setHealth('danger.probing.aging');
         this.raise({ type: 'control.reconcile' });
-      } else if (e.kind === 'minRestartAge' && c.health === 'danger.probing') {
-        this.setHealth('ok');
-        this.raise({ type: 'control.reconcile' });
+      } else if (e.kind === 'minRestartAge' && c.health === 'danger.probing.aging') {
+        // Safe only once the probes are ready: an app that hangs at boot is not healthy.
+        if (this.probesHealthy()) this.becomeSafe();
+        else this.setHealth('danger.probing.awaitingReady');
       }
       return;
     }
@@ -911,6 +921,7 @@ class Engine {
       case 'worker.serving':
         this.emit(`ready#${e.id}`);
         this.raise({ type: 'control.workerReady', id: e.id });
+        if (c.health === 'danger.probing.awaitingReady') this.raise({ type: 'control.probeReady' });
         return this.raise({ type: 'control.reconcile' });
       // The stop was the plan's or a command's, or the worker failed (it counts until its exit).
       case 'worker.stopping':
@@ -966,13 +977,24 @@ class Engine {
     const c = this.s.control;
     const from = c.health;
     if (from === 'danger.backoff') this.deferred.push(() => this.cancel('control', 'throttle'));
-    if (from === 'danger.probing') this.deferred.push(() => this.cancel('control', 'minRestartAge'));
+    if (from === 'danger.probing.aging' && to !== from) this.deferred.push(() => this.cancel('control', 'minRestartAge'));
     if (from !== 'ok' && to === 'ok') this.emit('safe');
     if (to === 'danger.backoff') this.emit('danger');
     c.health = to;
     const throttle = c.throttle;
     if (to === 'danger.backoff') this.deferred.push(() => this.arm({ kind: 'throttle', owner: 'control' }, throttle));
-    if (to === 'danger.probing') this.deferred.push(() => this.arm({ kind: 'minRestartAge', owner: 'control' }, this.s.settings.minRestartAge));
+    if (to === 'danger.probing.aging') this.deferred.push(() => this.arm({ kind: 'minRestartAge', owner: 'control' }, this.s.settings.minRestartAge));
+  }
+
+  /** Every probe still running is ready (or leaving because the control asked). */
+  private probesHealthy(): boolean {
+    return viewsOf(this.s).every((w) => w.id < this.s.control.probeFrom || w.status === 'ready' || w.status === 'stopping');
+  }
+
+  /** A healthy minRestartAge ended the crash loop. */
+  private becomeSafe(): void {
+    this.setHealth('ok');
+    this.raise({ type: 'control.reconcile' });
   }
 
   private leaveRunning(): void {
@@ -1110,7 +1132,7 @@ class Engine {
     const rollout: RolloutStep = c.rollout === 'restarting.rolling' ? 'rolling' : c.rollout === 'idle' ? 'idle' : 'canary';
     const views = viewsOf(s);
     const unready = views.filter((w) => w.status === 'starting' || w.status === 'failing').length;
-    const forkBudget = c.health === 'danger.backoff' ? 0 : c.health === 'danger.probing' ? Math.max(0, 1 - unready) : Infinity;
+    const forkBudget = c.health === 'danger.backoff' ? 0 : c.health.startsWith('danger.probing') ? Math.max(0, 1 - unready) : Infinity;
     const plan = reconcile({
       workers: views,
       size: effectiveSize(c),
