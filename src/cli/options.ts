@@ -298,7 +298,7 @@ export const commandSpecs = {
   },
   'set-size': {
     name: 'set-size',
-    summary: 'Set the number of workers; waits until it is reached.',
+    summary: 'Set the number of workers; waits until it is reached and the workers it stopped are gone.',
     positionals: [{ name: 'size', description: `A whole number from 0 to ${MAX_SIZE}, or \`cpus\`.`, required: true }],
     options: ['noWait', ...remote],
     examples: ['clusterchart set-size 8', 'clusterchart set-size cpus'],

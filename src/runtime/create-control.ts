@@ -15,6 +15,7 @@ import {
   giveUpOf,
   infoOf,
   liveCount,
+  viewsOf,
 } from '../machines/control.machine.js';
 import { workerMachine } from '../machines/worker.machine.js';
 import { didYouMean } from '../closest-name.js';
@@ -125,7 +126,11 @@ export interface Control {
   start(): Promise<void>;
   /** Stops every worker in parallel (escalating); resolves when all have exited. */
   stop(options?: { force?: boolean }): Promise<void>;
-  /** The last call wins; resolves when the live count matches the (latest) size. */
+  /**
+   * The last call wins; resolves when the (latest) size is reached, every worker ready, and
+   * the workers a shrink stopped (or any other asked to leave) have exited. add() and remove()
+   * too.
+   */
   setSize(size: number | 'cpus'): Promise<void>;
   add(n?: number): Promise<void>;
   remove(n?: number): Promise<void>;
@@ -369,6 +374,8 @@ function bindControl(
     if (!isIn('running')) throw createError('CC_ERR_CONTROL_NOT_RUNNING', { state: topState(), what });
   };
   const atSize = () => runningRegion('size') === 'steady';
+  /** At size, and every worker asked to leave (by a shrink, or anything else) is gone. */
+  const resized = () => atSize() && !viewsOf(state().context.workers).some((w) => w.status === 'stopping');
 
   const targets = (method: string, id: number | 'all' | undefined): number[] => {
     const workers = state().context.workers;
@@ -415,14 +422,14 @@ function bindControl(
       const n = normalizeSize(size, availableParallelism(), (reason) => badArgument('setSize', reason));
       requireRunning('setSize');
       actor.send({ type: 'control.setSize', size: n });
-      return until('setSize', atSize);
+      return until('setSize', resized);
     },
     async add(n = 1) {
       requireRunning('add');
       const to = currentSize() + checkCount('add', n);
       if (to > MAX_SIZE) throw badArgument('add', `the size would be ${to}, more than ${MAX_SIZE}`);
       actor.send({ type: 'control.add', n });
-      return until('add', atSize);
+      return until('add', resized);
     },
     async remove(n = 1) {
       requireRunning('remove');
@@ -430,7 +437,7 @@ function bindControl(
       // Scaling to nothing is `setSize(0)`: a count past the size is taken for a typo.
       if (checkCount('remove', n) > from) throw badArgument('remove', `cannot take ${n} worker${n === 1 ? '' : 's'} away from a size of ${from} (setSize(0) stops them all)`);
       actor.send({ type: 'control.remove', n });
-      return until('remove', atSize);
+      return until('remove', resized);
     },
     async restart() {
       requireRunning('restart');

@@ -94,6 +94,32 @@ describe('size', () => {
     expect(s.snapshot().context.size).toBe(0);
   });
 
+  test('setSize() and remove() resolve once the workers they stopped are gone, not when they begin to leave', async () => {
+    const s = simulate({ size: 4 }, () => ({ drainTime: 1000 }));
+    s.start(100);
+    let shrunk = false;
+    void s.control.setSize(2).then(() => (shrunk = true));
+    s.advance(500);
+    await settled();
+    // Two workers serve already, but the other two are still draining.
+    expect(s.ready()).toBe(2);
+    expect(shrunk).toBe(false);
+    s.advance(600);
+    await settled();
+    expect(shrunk).toBe(true);
+    expect(Object.keys(s.snapshot().context.workers)).toHaveLength(2);
+
+    let removed = false;
+    void s.control.remove(1).then(() => (removed = true));
+    s.advance(500);
+    await settled();
+    expect(removed).toBe(false);
+    s.advance(600);
+    await settled();
+    expect(removed).toBe(true);
+    expect(Object.keys(s.snapshot().context.workers)).toHaveLength(1);
+  });
+
   test('shrinking shuts the extra workers down in parallel', () => {
     const s = simulate({ size: 4 }, () => ({ drainTime: 1000 }));
     s.start(100);
