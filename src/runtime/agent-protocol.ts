@@ -4,7 +4,7 @@
  * the cluster IPC channel, of two kinds:
  * - the ones the app may hear too (`ready`, `shutdown`) carry `clusterchart: <kind>`, so they
  *   never collide with the app's own messages;
- * - the agent's own traffic (stats, the terminate notice) travels as Node internal messages
+ * - the agent's own traffic (stats, child processes, the terminate notice) travels as Node internal messages
  *   (`cmd: 'NODE_…'`): they reach `internalMessage` listeners only, never the `message`
  *   listeners of the app in the worker or of `cluster` in the primary.
  */
@@ -31,6 +31,18 @@ export interface StatsReply {
   connections: number;
   /** `process.memoryUsage().rss` in bytes. */
   memory: number;
+}
+
+/**
+ * Worker → control (internal): the app started a child process (`running: true`), or one of
+ * them ended. The agent takes its children along when the worker exits; a worker that dies by
+ * SIGKILL or abort (out of memory, a native crash) cannot, and the control kills the children
+ * it was told of once it sees the exit.
+ */
+export interface ChildNotice {
+  cmd: 'NODE_CLUSTERCHART_CHILD';
+  pid: number;
+  running: boolean;
 }
 
 /**
@@ -71,6 +83,10 @@ export function isStatsRequest(message: unknown): message is StatsRequest {
 
 export function isStatsReply(message: unknown): message is StatsReply {
   return cmdOf(message) === 'NODE_CLUSTERCHART_STATS';
+}
+
+export function isChildNotice(message: unknown): message is ChildNotice {
+  return cmdOf(message) === 'NODE_CLUSTERCHART_CHILD' && Number.isInteger((message as ChildNotice).pid);
 }
 
 /**

@@ -11,11 +11,21 @@ import { basename, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createError, warningCodes } from '../errors.js';
 import { checkEnv } from '../options.js';
-import { type ShutdownMessage, type StatsReply, type StatsRequest, TERMINATE_NOTICE, isAgentMessage, isStatsReply, workerEnv } from './agent-protocol.js';
+import {
+  type ChildNotice,
+  type ShutdownMessage,
+  type StatsReply,
+  type StatsRequest,
+  TERMINATE_NOTICE,
+  isAgentMessage,
+  isChildNotice,
+  isStatsReply,
+  workerEnv,
+} from './agent-protocol.js';
 import type { ClusterFact, ClusterPort, WorkerStats } from './cluster-port.js';
 import type { ListeningAddress } from '../machines/worker.machine.js';
 import type { ControlOptions, WorkerEnv } from './create-control.js';
-import { killTree } from './process-tree.js';
+import { killTree, startTimeOf } from './process-tree.js';
 import { createWarden } from './warden.js';
 
 /**
@@ -118,6 +128,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
     listening: (worker: Worker, address: Address) => withId(worker, (id) => report({ type: 'cluster.listening', id, address: address as ListeningAddress })),
     disconnect: (worker: Worker) => withId(worker, (id) => report({ type: 'cluster.disconnect', id })),
     exit: (worker: Worker, code: number | null, signal: string | null) => {
+      killChildrenOf(worker);
       if (livePids().length === 0) updateWarden();
       else updateWardenWithin(EXIT_BATCH_MS);
       withId(worker, (id) => {
@@ -140,13 +151,37 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'EPIPE' && code !== 'ECONNRESET' && code !== 'ERR_IPC_CHANNEL_CLOSED') onError(error);
   };
-  /** The agent's stats replies are internal messages (agent-protocol.ts): node:cluster does not relay them. */
-  const onInternalMessage = (message: unknown) => {
+  /**
+   * Per worker, the child processes its agent said it started and that have not ended, each
+   * with its start time (to tell it from a later process that got its pid).
+   */
+  const childrenOf = new WeakMap<Worker, Map<number, string | null>>();
+  const noteChild = (worker: Worker, { pid, running }: ChildNotice) => {
+    let children = childrenOf.get(worker);
+    if (running) {
+      if (children === undefined) childrenOf.set(worker, (children = new Map()));
+      children.set(pid, startTimeOf(pid));
+    } else children?.delete(pid);
+  };
+  /**
+   * A worker that dies by SIGKILL or an abort (out of memory, a native crash) leaves its
+   * children to init: the agent's exit hook never ran. Those still running, with their own
+   * children, are killed now. (After any other exit the agent has killed them already.)
+   */
+  const killChildrenOf = (worker: Worker) => {
+    const children = childrenOf.get(worker);
+    if (children === undefined) return;
+    childrenOf.delete(worker);
+    for (const [pid, started] of children) if (startTimeOf(pid) === started) guarded(killTree)(pid, 'SIGKILL');
+  };
+  /** The agent's own messages are internal (agent-protocol.ts): node:cluster does not relay them. */
+  const onInternalMessage = (worker: Worker, message: unknown) => {
     if (isStatsReply(message)) settleStats(message);
+    else if (isChildNotice(message)) noteChild(worker, message);
   };
   const watch = (worker: Worker) => {
     worker.on('error', onChannelError);
-    worker.process.on('internalMessage', onInternalMessage);
+    worker.process.on('internalMessage', (message: unknown) => onInternalMessage(worker, message));
   };
   const withId = (worker: Worker, fn: (id: number) => void) => {
     const id = idOf(worker);

@@ -89,6 +89,20 @@ function readProcParent(pid: string): number | null {
   return Number.isInteger(ppid) ? ppid : null;
 }
 
+/**
+ * When `pid` started (field 22 of /proc/<pid>/stat, in clock ticks since boot), to tell a
+ * process from a later one that got its pid. null when it is gone, or off Linux.
+ */
+export function startTimeOf(pid: number): string | null {
+  if (process.platform !== 'linux') return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 function readPsTable(): ChildTable {
   const ps = spawnSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' });
   const table: ChildTable = new Map();

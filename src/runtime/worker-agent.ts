@@ -9,7 +9,8 @@
  * - drains, instead of dying, on a SIGINT or SIGTERM sent to the whole process group (Ctrl-C
  *   in a terminal, systemd's control-group stop): the control got it too and stops every
  *   worker gracefully;
- * - takes the worker's own child processes along when it exits or is terminated (a worker
+ * - takes the worker's own child processes along when it exits or is terminated, and tells
+ *   the control of them, which kills them if the worker dies by SIGKILL or an abort (a worker
  *   whose main thread is blocked when its control dies is the control's warden's job, see
  *   warden.ts).
  *
@@ -25,6 +26,7 @@ import type { Server as HttpServer, ServerResponse } from 'node:http';
 import { Server, type Socket } from 'node:net';
 import {
   type AgentMessage,
+  type ChildNotice,
   type ShutdownMessage,
   type StatsReply,
   type StatsRequest,
@@ -245,7 +247,7 @@ type MessageHandlers = {
 };
 
 /** A no-op when the channel is closed; the callback keeps a failed send from becoming an 'error'. */
-function send(message: AgentMessage | StatsReply): void {
+function send(message: AgentMessage | StatsReply | ChildNotice): void {
   if (!process.connected || process.send === undefined) return;
   process.send(message, undefined, undefined, () => {});
 }
@@ -264,7 +266,15 @@ function watchSpawns(): void {
   const original = prototype.spawn;
   prototype.spawn = function spawn(this: ChildProcess, ...args: unknown[]) {
     spawned = true;
-    return Reflect.apply(original, this, args);
+    const result = Reflect.apply(original, this, args);
+    // Told to the control too, which kills them if this worker dies by a signal that leaves
+    // the exit hook no chance (SIGKILL, an abort).
+    const { pid } = this;
+    if (pid !== undefined) {
+      send({ cmd: 'NODE_CLUSTERCHART_CHILD', pid, running: true });
+      this.once('exit', () => send({ cmd: 'NODE_CLUSTERCHART_CHILD', pid, running: false }));
+    }
+    return result;
   };
 }
 

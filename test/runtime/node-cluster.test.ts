@@ -59,6 +59,34 @@ describe('size is restored after each kind of death', () => {
   });
 });
 
+describe('the children of a worker that dies without its exit hook', () => {
+  const childApp = fileURLToPath(new URL('../fixtures/agent/child-app.cjs', import.meta.url));
+
+  test.each([
+    ['SIGKILL', 'SIGKILL'],
+    ['an abort (as out of memory)', 'SIGABRT'],
+  ] as const)('are killed by the control when the worker dies by %s', async (_, signal) => {
+    // The app never listens: ready once online.
+    control = createControl({ exec: childApp, size: 1, agent: true, signals: false, minRestartAge: 0, readyOn: 'online' });
+    control.on('fork', (e) => e.worker.pid !== null && pids.add(e.worker.pid));
+    const children: number[] = [];
+    control.on('message', (e) => {
+      const message = e.message as { app?: string; pid?: number };
+      if (message.app === 'child' && message.pid !== undefined) {
+        children.push(message.pid);
+        pids.add(message.pid);
+      }
+    });
+    await control.start();
+    await until(() => children.length === 1, 'the first worker reported its child', { timeout: 5000, on: [[control as never, 'message']] });
+    const [worker] = (await control.status()).workers;
+    const exited = new Promise<unknown>((resolve) => control!.once('exit', (e) => resolve(e.exit)));
+    process.kill(worker!.pid!, signal);
+    expect(await exited).toMatchObject({ signal, expected: false });
+    await allGone([children[0]!], 2000, 'the child of the killed worker');
+  });
+});
+
 test('a rolling restart of 4 plain HTTP workers under keep-alive and close load drops no request', async () => {
   const { control, port } = await supervise({ app: 'http-plain.cjs', size: 4, agent: true, restartProbation: 200 });
   await control.start();
