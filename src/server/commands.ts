@@ -148,7 +148,8 @@ export const commands: { readonly [C in CommandName]: CommandHandler<C> } = {
       control.off('danger', reportDanger);
     }
     report();
-    return { generation, replaced: total, total, waited: true, duration: Date.now() - started };
+    // A restart asked for meanwhile coalesced with this one: it ended at the later generation.
+    return { generation: generationNow(), replaced: total, total, waited: true, duration: Date.now() - started };
   },
 
   shutdown: async ({ ids }, { control }) => stopWorkers(control, 'shutdown', ids),

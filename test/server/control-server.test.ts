@@ -115,6 +115,15 @@ describe('commands', () => {
     c.close();
   });
 
+  it('a restart --wait that a later restart joined answers the generation it ended at', async () => {
+    const { client, drive } = await setup({ size: 2 });
+    const c = await client();
+    const first = c.request('restart', { wait: true });
+    await expect(c.request('restart')).resolves.toMatchObject({ generation: 3 });
+    await expect(drive(first)).resolves.toMatchObject({ generation: 3, waited: true });
+    c.close();
+  });
+
   it('restart without wait answers at once', async () => {
     const { client, control } = await setup();
     const c = await client();
