@@ -430,23 +430,28 @@ export const controlMachine = setup({
       enqueue.emit({ type: 'exit', worker: { id: exit.id, pid: exit.pid, slot: exit.slot, generation: exit.generation }, exit });
       if (!check(within.running)) return;
       if (isUnexpected(exit)) {
-        // A crash of the rollout's new generation while an older one serves is the rollout's:
-        // past the limits, a bad deploy ends the rollout, not the service.
-        const ofRollout = check(within.restarting) && exit.generation === context.generation && hasOlderReady(context);
-        const counts = countedWith(ofRollout ? context.rollout : context, context, exit);
-        enqueue.assign(ofRollout ? { rollout: counts } : counts);
-        const passed = giveUpOf({ ...counts, settings: context.settings });
-        const limits = { window: context.settings.restartWindow, maxRestarts: context.settings.maxRestarts };
-        if (passed !== null && ofRollout) {
-          enqueue.emit({ type: 'restartAbandoned', generation: context.generation, ...passed, ...limits });
-          enqueue.raise({ type: 'control.abandonRollout' });
-          // The rollout's end reconciles, once its unready workers heard their shutdown.
-          return void enqueue.raise({ type: 'control.workerExit', exit });
-        }
-        if (passed !== null) {
-          enqueue.emit({ type: 'giveup', ...passed, ...limits });
-          enqueue.raise({ type: 'control.giveUp' });
-          return;
+        // A crash of the newest generation while an older one serves is the rollout's: past
+        // the limits, a bad deploy ends the rollout, not the service. After the rollout was
+        // abandoned (a fork that replaced an older worker ran what is on disk), it counts
+        // toward no limit: backoff holds its forks back, and it never stops the older workers.
+        const ofNewGeneration = exit.generation === context.generation && hasOlderReady(context);
+        const restarting = check(within.restarting);
+        if (restarting || !ofNewGeneration) {
+          const counts = countedWith(ofNewGeneration ? context.rollout : context, context, exit);
+          enqueue.assign(ofNewGeneration ? { rollout: counts } : counts);
+          const passed = giveUpOf({ ...counts, settings: context.settings });
+          const limits = { window: context.settings.restartWindow, maxRestarts: context.settings.maxRestarts };
+          if (passed !== null && ofNewGeneration) {
+            enqueue.emit({ type: 'restartAbandoned', generation: context.generation, ...passed, ...limits });
+            enqueue.raise({ type: 'control.abandonRollout' });
+            // The rollout's end reconciles, once its unready workers heard their shutdown.
+            return void enqueue.raise({ type: 'control.workerExit', exit });
+          }
+          if (passed !== null) {
+            enqueue.emit({ type: 'giveup', ...passed, ...limits });
+            enqueue.raise({ type: 'control.giveUp' });
+            return;
+          }
         }
       }
       enqueue.raise({ type: 'control.workerExit', exit });

@@ -413,6 +413,25 @@ describe('a bad deploy (a rollout whose replacements crash past the give-up limi
     expect(s.workers().map((w) => `${w.generation}:${w.status}`)).toEqual(Array(12).fill('3:ready'));
   });
 
+  test('after the rollout was abandoned, a replaced old worker\'s crash-looping successor holds forks back but never gives up: the others serve on', async () => {
+    const s = simulate({ size: 3, maxRestarts: 2 }, ({ generation }) => (generation === 2 ? { exitAtStart: true } : {}));
+    s.start(settle);
+    const restarted = s.control.restart();
+    s.advance(100);
+    await expect(restarted).rejects.toMatchObject({ code: 'CC_ERR_RESTART_ABANDONED' });
+    // An old worker dies; its slot is refilled with what is on disk, the bad version.
+    s.sim.crash(s.workers().find((w) => w.generation === 1)!.id);
+    s.advance(600_000);
+    expect(s.of('giveup')).toEqual([]);
+    expect(s.snapshot().matches('running')).toBe(true);
+    expect(s.workers().filter((w) => w.status === 'ready').map((w) => w.generation)).toEqual([1, 1]);
+    // Backoff spaced the forks out: at most one per maxThrottleDelay (30 s) once it saturated.
+    const forksAfter = s.forks().filter((f) => f.at > 200).length;
+    expect(forksAfter).toBeGreaterThan(10);
+    expect(forksAfter).toBeLessThan(40);
+    expect(s.of('danger').at(-1)?.delay).toBe(30_000);
+  });
+
   test('with a canary, after the canary has crashed past the limits; the old workers never leave', async () => {
     const s = simulate({ size: 2, restartConcurrency: 1, restartProbation: 1000, maxRestarts: 3 }, ({ generation }) =>
       generation === 2 ? { exitAtStart: true } : {},

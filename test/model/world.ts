@@ -1168,6 +1168,8 @@ class Engine {
         this.raise({ type: 'control.abandonRollout' });
         return this.raise({ type: 'control.workerExit', exit });
       }
+    } else if (!exit.expected && exit.generation === c.generation && olderReady) {
+      // The rollout was abandoned: its generation's crashes count toward no limit.
     } else if (!exit.expected) {
       c.recentExits = [...c.recentExits.filter((at) => at > since), exit.at];
       if (c.recentExits.length > s.settings.maxRestarts) {
