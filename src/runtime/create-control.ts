@@ -293,21 +293,19 @@ function bindControl(
    * inspector did (the node:cluster port never throws into the machines). Nothing supervises
    * the workers any more, so they are killed and the port released; every call rejects.
    */
-  let failure: unknown = undefined;
-  let failed = false;
-  /** The process signals' binding; set at the end, after a failure during start-up never. */
+  let failure: { thrown: unknown } | null = null;
+  /** The process signals' binding: made last, and not at all if the control failed meanwhile. */
   let signals: ProcessSignals | null = null;
-  const fail = (error: unknown) => {
-    if (failed) return;
-    failed = true;
-    failure = error;
-    reportError(error);
+  const fail = (thrown: unknown) => {
+    if (failure !== null) return;
+    failure = { thrown };
+    reportError(thrown);
     unsubscribe();
     port.killAll();
     port.close();
     signals?.failed();
   };
-  const failedError = () => createError('CC_ERR_CONTROL_FAILED', { reason: error(failure).message }, failure);
+  const failedError = () => createError('CC_ERR_CONTROL_FAILED', { reason: error(failure?.thrown).message }, failure?.thrown);
   actor.subscribe({ error: fail });
   actor.on('*', (event) => {
     if (event.type === 'start') startTime = clock.now();
@@ -366,7 +364,7 @@ function bindControl(
 
   /** After `close()` the actor is stopped for good: XState's own status says so. */
   const requireOpen = (what: string) => {
-    if (failed) throw failedError();
+    if (failure !== null) throw failedError();
     if (state().status === 'stopped') throw createError('CC_ERR_CONTROL_CLOSED', { what });
   };
   const requireRunning = (what: string) => {
@@ -527,7 +525,7 @@ function bindControl(
       return control.on(type, wrapped);
     },
     close() {
-      if (state().status === 'stopped' || failed) return;
+      if (state().status === 'stopped' || failure !== null) return;
       signals?.unbind();
       unsubscribe();
       if (Object.keys(state().context.workers).length > 0) port.killAll();
@@ -535,7 +533,7 @@ function bindControl(
       port.close();
     },
   };
-  if (options.signals !== false && !failed) signals = bindProcessSignals(control, port);
+  if (options.signals !== false && failure === null) signals = bindProcessSignals(control, port);
   return { control, reportError };
 }
 
