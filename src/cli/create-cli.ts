@@ -15,7 +15,7 @@ import { createControlServer } from '../server/control-server.js';
 import type { RestartProgress, WireEvent } from '../server/protocol.js';
 import { type ConfigSources, type RunConfig, envWarnings, resolveControlPath, resolveRunConfig } from './config.js';
 import { exitStatus, exitStatusOf } from './exit-status.js';
-import { formatDuration, formatEvent, formatProgress, formatRestart, formatSize, formatStatus, formatStopped } from './format.js';
+import { formatDuration, formatEvent, formatProgress, formatRestart, formatSize, formatStatus, formatStop, formatStopped } from './format.js';
 import { renderHelp } from './help.js';
 import { type Invocation, parseArgv } from './parse-argv.js';
 
@@ -158,7 +158,7 @@ export function createCli(io: CliIo): Cli {
       await answering(client, 'stop');
       const result = await client.request('stop', { force: inv.force });
       if (inv.json) out.json(result);
-      else out.line(result.force ? 'stopped (forced)' : 'stopped');
+      else out.line(formatStop(result));
       return exitStatus.ok;
     },
     async events(client, inv) {

@@ -87,19 +87,30 @@ export function formatProgress(progress: RestartProgress, backingOff = false): s
 export function formatRestart(result: RestartResult): string {
   const workers = (n: number) => `${n} worker${n === 1 ? '' : 's'}`;
   if (!result.waited) return `restarting: generation ${result.generation}, ${workers(result.total)} to replace`;
-  return `restarted: ${workers(result.replaced)} replaced in ${formatDuration(result.duration)} (generation ${result.generation})`;
+  const notes = [`generation ${result.generation}`, ...escalations(result)];
+  return `restarted: ${workers(result.replaced)} replaced in ${formatDuration(result.duration)} (${notes.join('; ')})`;
 }
 
 /** `shut down: #1, #2`, and the workers that did not leave in time, with what it took. */
-export function formatStopped(verb: string, { ids, terminated, killed }: StopResult): string {
-  const list = (of: readonly number[]) => of.map((id) => `#${id}`).join(', ');
-  if (ids.length === 0) return `${verb}: no workers`;
-  const late = [
-    ...(terminated.length > 0 ? [`${list(terminated)} outlived shutdownTimeout: SIGTERM`] : []),
-    ...(killed.length > 0 ? [`${list(killed)} outlived terminateTimeout: SIGKILL`] : []),
-  ];
-  return `${verb}: ${list(ids)}${late.length > 0 ? ` (${late.join('; ')})` : ''}`;
+export function formatStopped(verb: string, result: StopResult): string {
+  if (result.ids.length === 0) return `${verb}: no workers`;
+  const late = escalations(result);
+  return `${verb}: ${list(result.ids)}${late.length > 0 ? ` (${late.join('; ')})` : ''}`;
 }
+
+/** `stopped`, `stopped (forced)`, and the workers that outlived their timeouts on the way. */
+export function formatStop(result: StopResult & { force: boolean }): string {
+  const notes = [...(result.force ? ['forced'] : []), ...escalations(result)];
+  return `stopped${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
+}
+
+const list = (of: readonly number[]) => of.map((id) => `#${id}`).join(', ');
+
+/** Who outlived which timeout, in words. */
+const escalations = ({ terminated, killed }: Pick<StopResult, 'terminated' | 'killed'>) => [
+  ...(terminated.length > 0 ? [`${list(terminated)} outlived shutdownTimeout: SIGTERM`] : []),
+  ...(killed.length > 0 ? [`${list(killed)} outlived terminateTimeout: SIGKILL`] : []),
+];
 
 type EventOf<T extends WireEvent['type']> = Extract<WireEvent, { type: T }>;
 

@@ -80,15 +80,26 @@ function resolveTargets(control: Control, ids: number[] | 'all' | undefined): nu
 async function stopWorkers(control: Control, how: 'shutdown' | 'terminate', ids: number[] | 'all' | undefined): Promise<StopResult> {
   const targets = resolveTargets(control, ids);
   const affected = targets === 'all' ? Object.keys(snapshotOf(control).context.workers).map(Number) : targets;
+  // A terminate's own SIGTERM is no escalation; a shutdown's is (after shutdownTimeout).
+  return withEscalations(control, affected, how === 'shutdown', async () => {
+    if (targets === 'all') await control[how]('all');
+    else await Promise.all(targets.map((id) => control[how](id)));
+  });
+}
+
+/**
+ * Runs `stopping` and says which of the `affected` workers the control escalated on meanwhile:
+ * SIGTERM after shutdownTimeout (when `gracefully`; otherwise the SIGTERM was the request
+ * itself), SIGKILL after terminateTimeout.
+ */
+async function withEscalations(control: Control, affected: number[], gracefully: boolean, stopping: () => Promise<void>): Promise<StopResult> {
   const terminated = new Set<number>();
   const killed = new Set<number>();
-  // A terminate's own SIGTERM is no escalation; a shutdown's is (after shutdownTimeout).
-  const onTerminate = ({ worker }: ControlEventMap['terminate']) => void (how === 'shutdown' && terminated.add(worker.id));
+  const onTerminate = ({ worker }: ControlEventMap['terminate']) => void (gracefully && terminated.add(worker.id));
   const onKill = ({ worker }: ControlEventMap['kill']) => void killed.add(worker.id);
   control.on('terminate', onTerminate).on('kill', onKill);
   try {
-    if (targets === 'all') await control[how]('all');
-    else await Promise.all(targets.map((id) => control[how](id)));
+    await stopping();
   } finally {
     control.off('terminate', onTerminate).off('kill', onKill);
   }
@@ -122,11 +133,13 @@ export const commands: { readonly [C in CommandName]: CommandHandler<C> } = {
     const generation = generationNow();
     // No new generation: the control refused (it is not running); `done` rejects with why.
     if (generation === before) await done;
-    const old = () => viewsOf(snapshotOf(control).context.workers).filter((w) => w.generation < generation).length;
-    const total = old();
+    const oldIds = () => viewsOf(snapshotOf(control).context.workers).flatMap((w) => (w.generation < generation ? [w.id] : []));
+    const old = () => oldIds().length;
+    const leaving = oldIds();
+    const total = leaving.length;
     if (!wait) {
       done.catch(() => {});
-      return { generation, replaced: 0, total, waited: false, duration: null };
+      return { generation, replaced: 0, total, waited: false, duration: null, terminated: [], killed: [] };
     }
     let last = -1;
     const replacedNow = () => Math.max(0, total - old());
@@ -141,15 +154,17 @@ export const commands: { readonly [C in CommandName]: CommandHandler<C> } = {
     report();
     control.on('exit', report);
     control.on('danger', reportDanger);
+    let escalations: StopResult;
     try {
-      await done;
+      escalations = await withEscalations(control, leaving, true, () => done);
     } finally {
       control.off('exit', report);
       control.off('danger', reportDanger);
     }
     report();
+    const { terminated, killed } = escalations;
     // A restart asked for meanwhile coalesced with this one: it ended at the later generation.
-    return { generation: generationNow(), replaced: total, total, waited: true, duration: Date.now() - started };
+    return { generation: generationNow(), replaced: total, total, waited: true, duration: Date.now() - started, terminated, killed };
   },
 
   shutdown: async ({ ids }, { control }) => stopWorkers(control, 'shutdown', ids),
@@ -157,8 +172,10 @@ export const commands: { readonly [C in CommandName]: CommandHandler<C> } = {
   terminate: async ({ ids }, { control }) => stopWorkers(control, 'terminate', ids),
 
   stop: async ({ force = false }, { control }) => {
-    await control.stop({ force });
-    return { stopped: true, force };
+    const all = Object.keys(snapshotOf(control).context.workers).map(Number);
+    // A forced stop terminates at once: only its SIGKILLs are escalations.
+    const escalations = await withEscalations(control, all, !force, () => control.stop({ force }));
+    return { stopped: true, force, ...escalations };
   },
 
   events: async (_, { control, signal, event, reply }) => {

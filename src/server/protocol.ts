@@ -84,6 +84,9 @@ export interface RestartResult {
   waited: boolean;
   /** ms the rollout took, when waited for. */
   duration: number | null;
+  /** Old workers the control escalated on while the reply waited: as StopResult says. */
+  terminated: number[];
+  killed: number[];
 }
 
 export interface RestartProgress {
@@ -114,7 +117,7 @@ export interface CommandResults {
   restart: RestartResult;
   shutdown: StopResult;
   terminate: StopResult;
-  stop: { stopped: true; force: boolean };
+  stop: StopResult & { stopped: true; force: boolean };
   events: { subscribed: true };
 }
 
@@ -235,11 +238,11 @@ export const commandDocs: { readonly [C in CommandName]: { args: string; result:
   restart: {
     args: '`{ wait?: false }`',
     result:
-      'with `wait`: progress lines `{ replaced, total }` (with `danger: { delay }` on crash-loop backoff), then `{ generation, replaced, total, waited, duration }`',
+      'with `wait`: progress lines `{ replaced, total }` (with `danger: { delay }` on crash-loop backoff), then `{ generation, replaced, total, waited, duration, terminated, killed }` (the old workers escalated to SIGTERM after shutdownTimeout, to SIGKILL)',
   },
   shutdown: { args: '`{ ids?: number[] | "all" }` (default all)', result: '`{ ids, terminated, killed }` once they have exited (the last two: escalated to SIGTERM, to SIGKILL)' },
   terminate: { args: '`{ ids?: number[] | "all" }` (default all)', result: '`{ ids, terminated, killed }` once they have exited (`killed`: escalated to SIGKILL)' },
-  stop: { args: '`{ force?: false }`', result: '`{ stopped: true, force }` once every worker has exited' },
+  stop: { args: '`{ force?: false }`', result: '`{ stopped: true, force, ids, terminated, killed }` once every worker has exited (the last two: escalated to SIGTERM after shutdownTimeout, to SIGKILL)' },
   events: { args: '`{}`', result: '`{ subscribed: true }`, then `{ id, event }` lines until the client closes' },
 };
 

@@ -3,7 +3,7 @@
  * (`#id[pid] from -> to` for transitions; worker facts a transition shows print nothing).
  */
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, formatEvent, formatProgress, formatStatus, formatStopped, table } from '../../src/cli/format.js';
+import { formatBytes, formatDuration, formatEvent, formatProgress, formatRestart, formatStatus, formatStop, formatStopped, table } from '../../src/cli/format.js';
 
 describe('units', () => {
   it('durations', () => {
@@ -66,6 +66,20 @@ describe('shutdown and terminate', () => {
       'shut down: #1, #2, #3 (#1, #2 outlived shutdownTimeout: SIGTERM; #2 outlived terminateTimeout: SIGKILL)',
     );
     expect(formatStopped('terminated', { ids: [4], terminated: [], killed: [4] })).toBe('terminated: #4 (#4 outlived terminateTimeout: SIGKILL)');
+  });
+
+  it('restart says the generation, and who outlived which timeout', () => {
+    expect(formatRestart({ generation: 2, replaced: 4, total: 4, waited: true, duration: 253, terminated: [], killed: [] })).toBe('restarted: 4 workers replaced in 253ms (generation 2)');
+    expect(formatRestart({ generation: 2, replaced: 2, total: 2, waited: true, duration: 6100, terminated: [1], killed: [1] })).toBe(
+      'restarted: 2 workers replaced in 6.1s (generation 2; #1 outlived shutdownTimeout: SIGTERM; #1 outlived terminateTimeout: SIGKILL)',
+    );
+  });
+
+  it('stop says stopped, forced or not, and who outlived which timeout', () => {
+    expect(formatStop({ force: false, ids: [1, 2], terminated: [], killed: [] })).toBe('stopped');
+    expect(formatStop({ force: true, ids: [1, 2], terminated: [], killed: [] })).toBe('stopped (forced)');
+    expect(formatStop({ force: false, ids: [1, 2], terminated: [1], killed: [1] })).toBe('stopped (#1 outlived shutdownTimeout: SIGTERM; #1 outlived terminateTimeout: SIGKILL)');
+    expect(formatStop({ force: true, ids: [1, 2], terminated: [], killed: [2] })).toBe('stopped (forced; #2 outlived terminateTimeout: SIGKILL)');
   });
 });
 

@@ -124,10 +124,17 @@ describe('commands', () => {
     c.close();
   });
 
+  it('restart with wait says which old workers outlived shutdownTimeout', async () => {
+    const { client, drive } = await setup({ size: 2 }, {}, ({ id }) => (id === 1 ? { ignoreDisconnect: true } : {}));
+    const c = await client();
+    await expect(drive(c.request('restart', { wait: true }))).resolves.toMatchObject({ generation: 2, waited: true, terminated: [1], killed: [] });
+    c.close();
+  });
+
   it('restart without wait answers at once', async () => {
     const { client, control } = await setup();
     const c = await client();
-    await expect(c.request('restart')).resolves.toEqual({ generation: 2, replaced: 0, total: 2, waited: false, duration: null });
+    await expect(c.request('restart')).resolves.toEqual({ generation: 2, replaced: 0, total: 2, waited: false, duration: null, terminated: [], killed: [] });
     expect(control.actor.getSnapshot().context.generation).toBe(2);
     c.close();
   });
@@ -166,10 +173,22 @@ describe('commands', () => {
     c.close();
   });
 
+  it('stop says which workers outlived its timeouts; a forced stop\'s SIGTERM is its own, not an escalation', async () => {
+    const stubborn = ({ id }: { id: number }) => (id === 1 ? { ignoreDisconnect: true } : id === 2 ? { ignoreDisconnect: true, ignoreTerm: true } : {});
+    const graceful = await setup({ size: 3 }, {}, stubborn);
+    const c = await graceful.client();
+    await expect(graceful.drive(c.request('stop'))).resolves.toEqual({ stopped: true, force: false, ids: [1, 2, 3], terminated: [1, 2], killed: [2] });
+    c.close();
+    const forced = await setup({ size: 3 }, {}, stubborn);
+    const f = await forced.client();
+    await expect(forced.drive(f.request('stop', { force: true }))).resolves.toEqual({ stopped: true, force: true, ids: [1, 2, 3], terminated: [], killed: [2] });
+    f.close();
+  });
+
   it('stop stops the control; later commands get the control error', async () => {
     const { client, drive, control } = await setup();
     const c = await client();
-    await expect(drive(c.request('stop', { force: true }))).resolves.toEqual({ stopped: true, force: true });
+    await expect(drive(c.request('stop', { force: true }))).resolves.toEqual({ stopped: true, force: true, ids: [1, 2], terminated: [], killed: [] });
     expect(control.actor.getSnapshot().matches('stopped')).toBe(true);
     await expect(c.request('add')).rejects.toMatchObject({ code: 'CC_ERR_CONTROL_NOT_RUNNING' });
     await expect(c.request('restart', { wait: true })).rejects.toMatchObject({ code: 'CC_ERR_CONTROL_NOT_RUNNING' });
