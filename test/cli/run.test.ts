@@ -181,7 +181,7 @@ describe('stopping', () => {
     const { sock, run } = await app(2);
     const stop = await cli(['stop', '--force', '--json', '--control', sock]);
     expect(stop.code).toBe(0);
-    expect(JSON.parse(stop.stdout)).toEqual({ stopped: true, force: true });
+    expect(JSON.parse(stop.stdout)).toEqual({ stopped: true, force: true, ids: [1, 2], terminated: [], killed: [] });
     expect((await run.exited()).code).toBe(0);
     expect(run.lines.some((l) => / -> exiting\.terminating$/.test(l))).toBe(true);
     expect(run.lines.some((l) => / -> disconnecting$/.test(l))).toBe(false);
