@@ -73,8 +73,9 @@ export class ClusterchartError extends Error {
     Object.defineProperty(this, ERROR_BRAND, { value: true });
   }
 
-  /** `instanceof` holds for a ClusterchartError made by any copy of clusterchart. */
+  /** `instanceof` holds for a ClusterchartError made by any copy of clusterchart (a subclass checks as usual). */
   static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== ClusterchartError) return Function.prototype[Symbol.hasInstance].call(this, value);
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[ERROR_BRAND] === true;
   }
 }

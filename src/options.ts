@@ -222,7 +222,6 @@ function checkMethods(option: string, value: unknown, type: string, methods: rea
   if (missing.length > 0) throw invalid(option, `${expected}, got an object without ${missing.join(', ')}`);
 }
 
-/** A value as an error message shows it: strings quoted, objects by their type. */
 /**
  * Worker environment variables: an object of strings (undefined leaves one out). Numbers
  * and booleans are refused, not turned into strings: the worker would read `'true'`.
@@ -235,6 +234,7 @@ export function checkEnv(option: string, env: unknown, expected = 'an object of 
   }
 }
 
+/** A value as an error message shows it: strings quoted, objects by their type. */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);

@@ -47,6 +47,11 @@ test('instanceof and isClusterchartError hold across copies of clusterchart (its
     expect(other instanceof ClusterchartError).toBe(false);
     expect(isClusterchartError(other)).toBe(false);
   }
+  // A subclass checks as usual: a plain ClusterchartError is not one.
+  class AppError extends ClusterchartError {}
+  expect(new ClusterchartError('CC_ERR_WORKER_UNKNOWN', { id: 1 }) instanceof AppError).toBe(false);
+  expect(new AppError('CC_ERR_WORKER_UNKNOWN', { id: 1 })).toBeInstanceOf(AppError);
+  expect(new AppError('CC_ERR_WORKER_UNKNOWN', { id: 1 })).toBeInstanceOf(ClusterchartError);
   // Still an Error, with its stack and name.
   const error = new ClusterchartError('CC_ERR_WORKER_UNKNOWN', { id: 1 });
   expect(error).toBeInstanceOf(Error);

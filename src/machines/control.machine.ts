@@ -6,7 +6,7 @@
  * are the workers' named actions and `adopt`; public events leave through `emit`; time
  * passes only through named delays.
  */
-import { type ActorRefFrom, assign, emit, enqueueActions, not, raise, sendTo, setup, stateIn } from 'xstate';
+import { type ActorRefFrom, and, assign, emit, enqueueActions, not, or, raise, sendTo, setup, stateIn } from 'xstate';
 import type { SupervisionSettings } from '../options.js';
 import { type ReconcilePlan, type RolloutStep, freeSlots, reconcile } from './reconcile.js';
 import { activeTally, hasOlderThan, liveViews, workerCount } from './worker-views.js';
@@ -282,6 +282,13 @@ const adoptAction = {
  * A restart began: every live worker older than the new generation yields the CPU to its
  * replacements (settings.restartYield; 0 yields nothing).
  */
+/**
+ * An exit that backs forks off: a crash at startup or of a young worker, and any crash of a
+ * generation whose rollout was abandoned (the known-bad version, whatever its age), which
+ * counts toward no limit (recordExit) and must not be re-forked at once forever.
+ */
+const crashLoopExit = or(['isDangerExit', and(['isNewGenerationCrash', stateIn({ running: { rollout: 'idle' } }) as never])]);
+
 const yieldToNewGeneration = {
   type: 'lowerPriority',
   params: ({ context }: { context: ControlContext }) => ({
@@ -305,9 +312,12 @@ export const controlMachine = setup({
     lowerPriority: (_, _params: { ids: readonly number[]; increment: number }) => {},
     /** Reconcile once this step has settled (the raise runs after every region moved). */
     reconcileNext: raise({ type: 'control.reconcile' }),
-    /** A healthy minRestartAge ended the crash loop: the streaks start over. */
-    becomeSafe: enqueueActions(({ context, enqueue }) => {
-      enqueue.assign({ crashStreak: 0, rollout: { ...context.rollout, crashStreak: 0 } });
+    /**
+     * A healthy minRestartAge ended the crash loop: the streaks start over (a rollout's only while
+     * it runs: after an abandonment its counts say so until the next restart).
+     */
+    becomeSafe: enqueueActions(({ context, enqueue, check }) => {
+      enqueue.assign({ crashStreak: 0, rollout: check(within.restarting) ? { ...context.rollout, crashStreak: 0 } : context.rollout });
       enqueue.emit({ type: 'safe' });
       enqueue.raise({ type: 'control.reconcile' });
     }),
@@ -470,9 +480,23 @@ export const controlMachine = setup({
     atSize: ({ context }) => isAtSize(context),
     noOldWorkers: ({ context }) => !hasOlderThan(context.workers, context.generation),
     noWorkers: ({ context }) => workerCount(context.workers) === 0,
-    /** Every probe still running is ready (or leaving because the control asked). */
-    probesHealthy: ({ context }) => liveViews(context.workers).every((w) => w.id < context.probeFrom || w.status === 'ready' || w.status === 'stopping'),
+    /**
+     * Every probe still running is ready (or leaving because the control asked), and none is of
+     * a generation whose rollout was abandoned: that version is not trusted until the next
+     * restart, however long one of its workers lasts.
+     */
+    probesHealthy: ({ context }) => {
+      const abandoned = abandonmentOf(context) !== null;
+      return liveViews(context.workers).every(
+        (w) => w.id < context.probeFrom || ((w.status === 'ready' || w.status === 'stopping') && !(abandoned && w.generation === context.generation)),
+      );
+    },
     isDangerExit: ({ context, event }) => isDangerExit(context, exitOf(event)),
+    /** A crash of the newest generation while an older one serves (outside a rollout: after its abandonment). */
+    isNewGenerationCrash: ({ context, event }) => {
+      const exit = exitOf(event);
+      return !exit.expected && exit.generation === context.generation && hasOlderReady(context);
+    },
     hasNewGenerationReady: ({ context }) => hasNewGenerationReady(context),
     isNewGenerationExit: ({ context, event }) => exitOf(event).generation === context.generation,
     noCanary: ({ context }) => context.settings.restartProbation === 0,
@@ -652,7 +676,7 @@ export const controlMachine = setup({
             ok: {
               on: {
                 'control.workerExit': {
-                  guard: 'isDangerExit',
+                  guard: crashLoopExit,
                   target: 'danger',
                   actions: assign({ throttle: ({ context }) => context.settings.throttleDelay }),
                 },
@@ -680,12 +704,17 @@ export const controlMachine = setup({
                       },
                     },
                     awaitingReady: {
-                      on: { 'control.probeReady': { guard: 'probesHealthy', target: '#control.running.health.ok', actions: 'becomeSafe' } },
+                      on: {
+                        'control.probeReady': { guard: 'probesHealthy', target: '#control.running.health.ok', actions: 'becomeSafe' },
+                        // A probe that leaves at the control's request (a shrink, a shutdown) is
+                        // no longer waited for; a crash goes on to `probing`'s backoff.
+                        'control.workerExit': { guard: and([not(crashLoopExit), 'probesHealthy']), target: '#control.running.health.ok', actions: 'becomeSafe' },
+                      },
                     },
                   },
                   on: {
                     'control.workerExit': {
-                      guard: 'isDangerExit',
+                      guard: crashLoopExit,
                       target: 'backoff',
                       actions: assign({
                         throttle: ({ context }) => Math.min(context.throttle * 2, context.settings.maxThrottleDelay),

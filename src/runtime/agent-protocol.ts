@@ -86,7 +86,9 @@ export function isStatsReply(message: unknown): message is StatsReply {
 }
 
 export function isChildNotice(message: unknown): message is ChildNotice {
-  return cmdOf(message) === 'NODE_CLUSTERCHART_CHILD' && Number.isInteger((message as ChildNotice).pid);
+  const pid = (message as ChildNotice | null)?.pid;
+  // A real child's pid: 0, 1 or a negative pid would make a kill hit a group, or everything.
+  return cmdOf(message) === 'NODE_CLUSTERCHART_CHILD' && Number.isInteger(pid) && (pid as number) > 1;
 }
 
 /**

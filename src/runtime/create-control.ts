@@ -300,10 +300,14 @@ function bindControl(
     if (failure !== null) return;
     failure = { thrown };
     reportError(thrown);
-    unsubscribe();
-    port.killAll();
-    port.close();
-    signals?.failed();
+    // Each step on its own: a custom port that throws here too must not skip the others.
+    for (const step of [unsubscribe, () => port.killAll(), () => port.close(), () => signals?.failed()]) {
+      try {
+        step();
+      } catch (error) {
+        reportError(error);
+      }
+    }
   };
   const failedError = () => createError('CC_ERR_CONTROL_FAILED', { reason: error(failure?.thrown).message }, failure?.thrown);
   actor.subscribe({ error: fail });
@@ -582,9 +586,14 @@ function checkCount(method: string, n: unknown): number {
   return n;
 }
 
-/** stop()'s options: `{ force?: boolean }`. Returns `force`. */
+/**
+ * stop()'s options: `{ force?: boolean }`. Returns `force`. What is not an object is taken for
+ * no options, as before this check existed: `process.on('SIGTERM', control.stop)` passes the
+ * signal's name.
+ */
 function checkStopOptions(options: unknown): boolean {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw badArgument('stop', `expected { force?: boolean }, got ${describeValue(options)}`);
+  if (typeof options !== 'object' || options === null) return false;
+  if (Array.isArray(options)) throw badArgument('stop', `expected { force?: boolean }, got ${describeValue(options)}`);
   for (const [key, value] of Object.entries(options)) {
     if (key !== 'force') throw badArgument('stop', `unknown option ${key}${didYouMean(key, ['force'])}`);
     if (typeof value !== 'boolean' && value !== undefined) throw badArgument('stop', `force is true or false, got ${describeValue(value)}`);

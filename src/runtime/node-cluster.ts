@@ -25,7 +25,7 @@ import {
 import type { ClusterFact, ClusterPort, WorkerStats } from './cluster-port.js';
 import type { ListeningAddress } from '../machines/worker.machine.js';
 import type { ControlOptions, WorkerEnv } from './create-control.js';
-import { killTree, startTimeOf } from './process-tree.js';
+import { identityOf, killTree } from './process-tree.js';
 import { createWarden } from './warden.js';
 
 /**
@@ -153,15 +153,18 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
   };
   /**
    * Per worker, the child processes its agent said it started and that have not ended, each
-   * with its start time (to tell it from a later process that got its pid).
+   * with its start time, to tell it from a later process that got its pid. Only a child the
+   * process table shows as the worker's own is recorded: not one that already ended, not
+   * another process named by a stray message (Linux only: elsewhere nothing is recorded).
    */
-  const childrenOf = new WeakMap<Worker, Map<number, string | null>>();
+  const childrenOf = new WeakMap<Worker, Map<number, string>>();
   const noteChild = (worker: Worker, { pid, running }: ChildNotice) => {
     let children = childrenOf.get(worker);
-    if (running) {
-      if (children === undefined) childrenOf.set(worker, (children = new Map()));
-      children.set(pid, startTimeOf(pid));
-    } else children?.delete(pid);
+    if (!running) return void children?.delete(pid);
+    const identity = identityOf(pid);
+    if (identity === null || identity.parent !== worker.process.pid) return;
+    if (children === undefined) childrenOf.set(worker, (children = new Map()));
+    children.set(pid, identity.started);
   };
   /**
    * A worker that dies by SIGKILL or an abort (out of memory, a native crash) leaves its
@@ -172,7 +175,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
     const children = childrenOf.get(worker);
     if (children === undefined) return;
     childrenOf.delete(worker);
-    for (const [pid, started] of children) if (startTimeOf(pid) === started) guarded(killTree)(pid, 'SIGKILL');
+    for (const [pid, started] of children) if (identityOf(pid)?.started === started) guarded(killTree)(pid, 'SIGKILL');
   };
   /** The agent's own messages are internal (agent-protocol.ts): node:cluster does not relay them. */
   const onInternalMessage = (worker: Worker, message: unknown) => {

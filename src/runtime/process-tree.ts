@@ -90,14 +90,17 @@ function readProcParent(pid: string): number | null {
 }
 
 /**
- * When `pid` started (field 22 of /proc/<pid>/stat, in clock ticks since boot), to tell a
- * process from a later one that got its pid. null when it is gone, or off Linux.
+ * `pid`'s parent and when it started (fields 4 and 22 of /proc/<pid>/stat, the start in clock
+ * ticks since boot), to tell a process from a later one that got its pid. null when it is
+ * gone, or off Linux.
  */
-export function startTimeOf(pid: number): string | null {
+export function identityOf(pid: number): { parent: number; started: string } | null {
   if (process.platform !== 'linux') return null;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const started = fields[19];
+    return started === undefined ? null : { parent: Number(fields[1]), started };
   } catch {
     return null;
   }

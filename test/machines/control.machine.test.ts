@@ -432,6 +432,24 @@ describe('a bad deploy (a rollout whose replacements crash past the give-up limi
     expect(s.of('danger').at(-1)?.delay).toBe(30_000);
   });
 
+  test('after the rollout was abandoned, its generation backs off even when it crashes older than minRestartAge', async () => {
+    // Generation 2 crashes 3 s after it is ready: no danger exit by age.
+    const s = simulate({ size: 3, maxRestarts: 2, restartProbation: 5000, minRestartAge: 2000 }, ({ generation }) => (generation === 2 ? { exitAfter: 3000 } : {}));
+    s.start(settle);
+    const restarted = s.control.restart();
+    restarted.catch(() => {});
+    s.advance(60_000);
+    await expect(restarted).rejects.toMatchObject({ code: 'CC_ERR_RESTART_ABANDONED' });
+    const before = s.forks().length;
+    s.sim.crash(s.workers().find((w) => w.generation === 1)!.id);
+    s.advance(600_000);
+    expect(s.of('giveup')).toEqual([]);
+    expect(s.workers().filter((w) => w.status === 'ready' && w.generation === 1)).toHaveLength(2);
+    // Without backoff it forked every ~3 s (about 200 in 10 minutes).
+    expect(s.forks().length - before).toBeLessThan(40);
+    expect(s.of('danger').at(-1)?.delay).toBe(30_000);
+  });
+
   test('with a canary, after the canary has crashed past the limits; the old workers never leave', async () => {
     const s = simulate({ size: 2, restartConcurrency: 1, restartProbation: 1000, maxRestarts: 3 }, ({ generation }) =>
       generation === 2 ? { exitAtStart: true } : {},
@@ -863,6 +881,21 @@ describe('give-up of a crash loop that backoff spreads wider than the window', (
     expect(s.times('safe')).toEqual([]);
     // Backoff went on doubling: no healthy minRestartAge started it over.
     expect(s.of('danger').map((e) => e.delay)).toEqual([200, 400, 800]);
+  });
+
+  test('a probe the control shuts down while it is awaited (a shrink) ends the episode: it is not waited for', async () => {
+    const s = simulate({ size: 2, minRestartAge: 1000, throttleDelay: 100 }, ({ id }) => (id >= 3 ? { readyAfter: 5000 } : {}));
+    s.start(100);
+    s.sim.crash(s.workers()[0]!.id);
+    // Backoff, then the probe (#3) forks and boots slowly: older than minRestartAge, not ready.
+    s.advance(1500);
+    expect(s.snapshot().matches({ running: { health: { danger: { probing: 'awaitingReady' } } } })).toBe(true);
+    const shrunk = s.control.setSize(1);
+    s.advance(100);
+    await shrunk;
+    expect(s.of('shutdown').map((e) => e.worker.id)).toEqual([3]);
+    expect(s.of('safe')).toHaveLength(1);
+    expect(s.snapshot().matches({ running: { health: 'ok' } })).toBe(true);
   });
 
   test('a probe that gets ready after minRestartAge ends the episode once it is ready', () => {

@@ -845,7 +845,10 @@ class Engine {
       return;
     }
     if (e.type === 'control.workerExit') {
-      const danger = !e.exit.expected && (e.exit.phase === 'startup' || e.exit.age < s.settings.minRestartAge);
+      const olderReady = viewsOf(s).some((w) => w.generation < c.generation && w.status === 'ready');
+      // Any crash of an abandoned rollout's generation backs off too, whatever its age.
+      const abandonedCrash = !e.exit.expected && e.exit.generation === c.generation && olderReady && c.rollout === 'idle';
+      const danger = (!e.exit.expected && (e.exit.phase === 'startup' || e.exit.age < s.settings.minRestartAge)) || abandonedCrash;
       if (c.rollout === 'restarting.probation' && e.exit.generation === c.generation) this.setRollout('restarting.canary');
       if (c.health === 'ok' && danger) {
         c.throttle = s.settings.throttleDelay;
@@ -853,6 +856,9 @@ class Engine {
       } else if (c.health.startsWith('danger.probing') && danger) {
         c.throttle = Math.min(c.throttle * 2, s.settings.maxThrottleDelay);
         this.setHealth('danger.backoff');
+      } else if (c.health === 'danger.probing.awaitingReady' && this.probesHealthy()) {
+        // A probe that left at the control's request is no longer waited for.
+        this.becomeSafe();
       }
       return;
     }
@@ -986,9 +992,11 @@ class Engine {
     if (to === 'danger.probing.aging') this.deferred.push(() => this.arm({ kind: 'minRestartAge', owner: 'control' }, this.s.settings.minRestartAge));
   }
 
-  /** Every probe still running is ready (or leaving because the control asked). */
+  /** Every probe still running is ready (or leaving because the control asked), and none is of an abandoned rollout's generation. */
   private probesHealthy(): boolean {
-    return viewsOf(this.s).every((w) => w.id < this.s.control.probeFrom || w.status === 'ready' || w.status === 'stopping');
+    const c = this.s.control;
+    const abandoned = c.rolloutExits.length > this.s.settings.maxRestarts;
+    return viewsOf(this.s).every((w) => w.id < c.probeFrom || ((w.status === 'ready' || w.status === 'stopping') && !(abandoned && w.generation === c.generation)));
   }
 
   /** A healthy minRestartAge ended the crash loop. */

@@ -15,7 +15,7 @@ test.each([
   ['terminate(1.5)', 'terminate', [1.5], "Invalid argument to terminate(): expected a worker id (a whole number) or 'all', got 1.5."],
   ["add('2')", 'add', ['2'], 'Invalid argument to add(): expected a whole number ≥ 0, got "2".'],
   ['remove(-1)', 'remove', [-1], 'Invalid argument to remove(): expected a whole number ≥ 0, got -1.'],
-  ['stop(null)', 'stop', [null], 'Invalid argument to stop(): expected { force?: boolean }, got null.'],
+  ['stop([])', 'stop', [[]], 'Invalid argument to stop(): expected { force?: boolean }, got array.'],
   ["stop({ force: 'yes' })", 'stop', [{ force: 'yes' }], 'Invalid argument to stop(): force is true or false, got "yes".'],
   ['stop({ forse: true })', 'stop', [{ forse: true }], 'Invalid argument to stop(): unknown option forse (did you mean force?).'],
 ] as const)('%s is refused with a code', async (_, method, args, message) => {
@@ -43,4 +43,14 @@ test('on() refuses a listener that is not a function', () => {
   expect(() => control.on('exit', loose('log'))).toThrow(
     expect.objectContaining({ code: 'CC_ERR_ARGUMENT_INVALID', message: 'Invalid argument to on(): the listener of exit must be a function, got "log".' }),
   );
+});
+
+test("stop() takes what is not an object for no options: process.on('SIGTERM', control.stop) passes the signal's name", async () => {
+  const s = simulate({ size: 1 });
+  s.start();
+  const stopped = s.control.stop(loose('SIGTERM'));
+  s.advance(1000);
+  await stopped;
+  expect(s.snapshot().value).toBe('stopped');
+  expect(s.of('stop')).toMatchObject([{ force: false }]);
 });

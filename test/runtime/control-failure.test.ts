@@ -55,3 +55,27 @@ test('an inspector that throws fails the control the same way', async () => {
   expect(errors).toEqual(['inspector broke']);
   expect(sim.alive()).toEqual([]);
 });
+
+test('a port that throws again while the failed control kills its workers does not skip the rest', async () => {
+  const sim = failingPort(2);
+  const killAll = sim.killAll.bind(sim);
+  sim.killAll = () => {
+    killAll();
+    throw new Error('killAll failed too');
+  };
+  let closed = false;
+  const close = sim.close.bind(sim);
+  sim.close = () => {
+    closed = true;
+    close();
+  };
+  const control = createControl({ port: sim, clock: sim.clock, size: 2, signals: false });
+  const errors: string[] = [];
+  control.on('error', ({ error }) => errors.push(error.message));
+  const started = control.start();
+  sim.clock.advance(100);
+  await expect(started).rejects.toMatchObject({ code: 'CC_ERR_CONTROL_FAILED' });
+  expect(errors).toEqual(['port fork failed', 'killAll failed too']);
+  expect(closed).toBe(true);
+  expect(sim.alive()).toEqual([]);
+});
