@@ -6,7 +6,7 @@
  * are the workers' named actions and `adopt`; public events leave through `emit`; time
  * passes only through named delays.
  */
-import { type ActorRefFrom, and, assign, emit, enqueueActions, not, or, raise, sendTo, setup, stateIn } from 'xstate';
+import { type ActorRefFrom, and, assign, emit, enqueueActions, not, raise, sendTo, setup, stateIn } from 'xstate';
 import type { SupervisionSettings } from '../options.js';
 import { type ReconcilePlan, type RolloutStep, freeSlots, reconcile } from './reconcile.js';
 import { activeTally, hasOlderThan, liveViews, workerCount } from './worker-views.js';
@@ -282,13 +282,6 @@ const adoptAction = {
  * A restart began: every live worker older than the new generation yields the CPU to its
  * replacements (settings.restartYield; 0 yields nothing).
  */
-/**
- * An exit that backs forks off: a crash at startup or of a young worker, and any crash of a
- * generation whose rollout was abandoned (the known-bad version, whatever its age), which
- * counts toward no limit (recordExit) and must not be re-forked at once forever.
- */
-const crashLoopExit = or(['isDangerExit', and(['isNewGenerationCrash', stateIn({ running: { rollout: 'idle' } }) as never])]);
-
 const yieldToNewGeneration = {
   type: 'lowerPriority',
   params: ({ context }: { context: ControlContext }) => ({
@@ -491,11 +484,14 @@ export const controlMachine = setup({
         (w) => w.id < context.probeFrom || ((w.status === 'ready' || w.status === 'stopping') && !(abandoned && w.generation === context.generation)),
       );
     },
-    isDangerExit: ({ context, event }) => isDangerExit(context, exitOf(event)),
-    /** A crash of the newest generation while an older one serves (outside a rollout: after its abandonment). */
-    isNewGenerationCrash: ({ context, event }) => {
+    /**
+     * An exit that backs forks off: a crash at startup or of a young worker, and any crash of a
+     * generation whose rollout was abandoned (the known-bad version, whatever its age: it
+     * counts toward no limit, see recordExit, and must not be re-forked at once forever).
+     */
+    isCrashLoopExit: ({ context, event }) => {
       const exit = exitOf(event);
-      return !exit.expected && exit.generation === context.generation && hasOlderReady(context);
+      return isDangerExit(context, exit) || (!exit.expected && exit.generation === context.generation && abandonmentOf(context) !== null && hasOlderReady(context));
     },
     hasNewGenerationReady: ({ context }) => hasNewGenerationReady(context),
     isNewGenerationExit: ({ context, event }) => exitOf(event).generation === context.generation,
@@ -676,7 +672,7 @@ export const controlMachine = setup({
             ok: {
               on: {
                 'control.workerExit': {
-                  guard: crashLoopExit,
+                  guard: 'isCrashLoopExit',
                   target: 'danger',
                   actions: assign({ throttle: ({ context }) => context.settings.throttleDelay }),
                 },
@@ -708,13 +704,13 @@ export const controlMachine = setup({
                         'control.probeReady': { guard: 'probesHealthy', target: '#control.running.health.ok', actions: 'becomeSafe' },
                         // A probe that leaves at the control's request (a shrink, a shutdown) is
                         // no longer waited for; a crash goes on to `probing`'s backoff.
-                        'control.workerExit': { guard: and([not(crashLoopExit), 'probesHealthy']), target: '#control.running.health.ok', actions: 'becomeSafe' },
+                        'control.workerExit': { guard: and([not('isCrashLoopExit'), 'probesHealthy']), target: '#control.running.health.ok', actions: 'becomeSafe' },
                       },
                     },
                   },
                   on: {
                     'control.workerExit': {
-                      guard: crashLoopExit,
+                      guard: 'isCrashLoopExit',
                       target: 'backoff',
                       actions: assign({
                         throttle: ({ context }) => Math.min(context.throttle * 2, context.settings.maxThrottleDelay),
