@@ -222,6 +222,20 @@ function hasReady(context: ControlContext, which: (generation: number, target: n
 
 /** The generation a rollout replaces still serves. */
 const hasOlderReady = (context: ControlContext) => hasReady(context, (generation, target) => generation < target);
+
+/**
+ * The generation whose rollout was abandoned, until the next restart (its counts stay past
+ * the limits until then): the known-bad version. null when the last rollout was not abandoned.
+ */
+const abandonedGeneration = (context: ControlContext) => (abandonmentOf(context) === null ? null : context.generation);
+
+/**
+ * A crash of the abandoned generation while an older one serves (a fork that replaced an
+ * older worker ran what is on disk): it counts toward no limit, so it never stops the older
+ * workers, and it backs forks off whatever the worker's age.
+ */
+const isAbandonedGenerationCrash = (context: ControlContext, exit: WorkerExit) =>
+  !exit.expected && exit.generation === abandonedGeneration(context) && hasOlderReady(context);
 const hasNewGenerationReady = (context: ControlContext) => hasReady(context, (generation, target) => generation === target);
 
 /** The settings every worker actor reads. */
@@ -309,8 +323,8 @@ export const controlMachine = setup({
      * A healthy minRestartAge ended the crash loop: the streaks start over (a rollout's only while
      * it runs: after an abandonment its counts say so until the next restart).
      */
-    becomeSafe: enqueueActions(({ context, enqueue, check }) => {
-      enqueue.assign({ crashStreak: 0, rollout: check(within.restarting) ? { ...context.rollout, crashStreak: 0 } : context.rollout });
+    becomeSafe: enqueueActions(({ context, enqueue }) => {
+      enqueue.assign({ crashStreak: 0, rollout: abandonedGeneration(context) === null ? { ...context.rollout, crashStreak: 0 } : context.rollout });
       enqueue.emit({ type: 'safe' });
       enqueue.raise({ type: 'control.reconcile' });
     }),
@@ -432,29 +446,24 @@ export const controlMachine = setup({
       enqueue.stopChild(ref);
       enqueue.emit({ type: 'exit', worker: { id: exit.id, pid: exit.pid, slot: exit.slot, generation: exit.generation }, exit });
       if (!check(within.running)) return;
-      if (isUnexpected(exit)) {
-        // A crash of the newest generation while an older one serves is the rollout's: past
-        // the limits, a bad deploy ends the rollout, not the service. After the rollout was
-        // abandoned (a fork that replaced an older worker ran what is on disk), it counts
-        // toward no limit: backoff holds its forks back, and it never stops the older workers.
-        const ofNewGeneration = exit.generation === context.generation && hasOlderReady(context);
-        const restarting = check(within.restarting);
-        if (restarting || !ofNewGeneration) {
-          const counts = countedWith(ofNewGeneration ? context.rollout : context, context, exit);
-          enqueue.assign(ofNewGeneration ? { rollout: counts } : counts);
-          const passed = giveUpOf({ ...counts, settings: context.settings });
-          const limits = { window: context.settings.restartWindow, maxRestarts: context.settings.maxRestarts };
-          if (passed !== null && ofNewGeneration) {
-            enqueue.emit({ type: 'restartAbandoned', generation: context.generation, ...passed, ...limits });
-            enqueue.raise({ type: 'control.abandonRollout' });
-            // The rollout's end reconciles, once its unready workers heard their shutdown.
-            return void enqueue.raise({ type: 'control.workerExit', exit });
-          }
-          if (passed !== null) {
-            enqueue.emit({ type: 'giveup', ...passed, ...limits });
-            enqueue.raise({ type: 'control.giveUp' });
-            return;
-          }
+      if (isUnexpected(exit) && !isAbandonedGenerationCrash(context, exit)) {
+        // A crash of the rollout's new generation while an older one serves is the rollout's:
+        // past the limits, a bad deploy ends the rollout, not the service.
+        const ofRollout = check(within.restarting) && exit.generation === context.generation && hasOlderReady(context);
+        const counts = countedWith(ofRollout ? context.rollout : context, context, exit);
+        enqueue.assign(ofRollout ? { rollout: counts } : counts);
+        const passed = giveUpOf({ ...counts, settings: context.settings });
+        const limits = { window: context.settings.restartWindow, maxRestarts: context.settings.maxRestarts };
+        if (passed !== null && ofRollout) {
+          enqueue.emit({ type: 'restartAbandoned', generation: context.generation, ...passed, ...limits });
+          enqueue.raise({ type: 'control.abandonRollout' });
+          // The rollout's end reconciles, once its unready workers heard their shutdown.
+          return void enqueue.raise({ type: 'control.workerExit', exit });
+        }
+        if (passed !== null) {
+          enqueue.emit({ type: 'giveup', ...passed, ...limits });
+          enqueue.raise({ type: 'control.giveUp' });
+          return;
         }
       }
       enqueue.raise({ type: 'control.workerExit', exit });
@@ -479,19 +488,13 @@ export const controlMachine = setup({
      * restart, however long one of its workers lasts.
      */
     probesHealthy: ({ context }) => {
-      const abandoned = abandonmentOf(context) !== null;
-      return liveViews(context.workers).every(
-        (w) => w.id < context.probeFrom || ((w.status === 'ready' || w.status === 'stopping') && !(abandoned && w.generation === context.generation)),
-      );
+      const abandoned = abandonedGeneration(context);
+      return liveViews(context.workers).every((w) => w.id < context.probeFrom || ((w.status === 'ready' || w.status === 'stopping') && w.generation !== abandoned));
     },
-    /**
-     * An exit that backs forks off: a crash at startup or of a young worker, and any crash of a
-     * generation whose rollout was abandoned (the known-bad version, whatever its age: it
-     * counts toward no limit, see recordExit, and must not be re-forked at once forever).
-     */
+    /** An exit that backs forks off: a crash at startup or of a young worker, or one of the abandoned generation. */
     isCrashLoopExit: ({ context, event }) => {
       const exit = exitOf(event);
-      return isDangerExit(context, exit) || (!exit.expected && exit.generation === context.generation && abandonmentOf(context) !== null && hasOlderReady(context));
+      return isDangerExit(context, exit) || isAbandonedGenerationCrash(context, exit);
     },
     hasNewGenerationReady: ({ context }) => hasNewGenerationReady(context),
     isNewGenerationExit: ({ context, event }) => exitOf(event).generation === context.generation,

@@ -288,17 +288,15 @@ function bindControl(
   });
   // Named, as the worker actors are (`worker-3`): inspectors show `control`, not a session id.
   const actor = createActor(machine, { id: 'control', input: { settings }, clock, ...(options.inspect === undefined ? {} : { inspect: options.inspect }) });
-  /**
-   * Set once the control's actor has failed: an effect of a custom port threw, or an
-   * inspector did (the node:cluster port never throws into the machines). Nothing supervises
-   * the workers any more, so they are killed and the port released; every call rejects.
-   */
-  let failure: { thrown: unknown } | null = null;
   /** The process signals' binding: made last, and not at all if the control failed meanwhile. */
   let signals: ProcessSignals | null = null;
+  /**
+   * The control's actor failed (XState's status `error`): an effect of a custom port threw,
+   * or an inspector did (the node:cluster port never throws into the machines). Nothing
+   * supervises the workers any more, so they are killed and the port released; every call
+   * rejects (see requireOpen). XState tells each observer once.
+   */
   const fail = (thrown: unknown) => {
-    if (failure !== null) return;
-    failure = { thrown };
     reportError(thrown);
     // Each step on its own: a custom port that throws here too must not skip the others.
     for (const step of [unsubscribe, () => port.killAll(), () => port.close(), () => signals?.failed()]) {
@@ -309,7 +307,11 @@ function bindControl(
       }
     }
   };
-  const failedError = () => createError('CC_ERR_CONTROL_FAILED', { reason: error(failure?.thrown).message }, failure?.thrown);
+  const failed = () => state().status === 'error';
+  const failedError = () => {
+    const thrown = state().error;
+    return createError('CC_ERR_CONTROL_FAILED', { reason: error(thrown).message }, thrown);
+  };
   actor.subscribe({ error: fail });
   actor.on('*', (event) => {
     if (event.type === 'start') startTime = clock.now();
@@ -368,7 +370,7 @@ function bindControl(
 
   /** After `close()` the actor is stopped for good: XState's own status says so. */
   const requireOpen = (what: string) => {
-    if (failure !== null) throw failedError();
+    if (failed()) throw failedError();
     if (state().status === 'stopped') throw createError('CC_ERR_CONTROL_CLOSED', { what });
   };
   const requireRunning = (what: string) => {
@@ -529,7 +531,7 @@ function bindControl(
       return control.on(type, wrapped);
     },
     close() {
-      if (state().status === 'stopped' || failure !== null) return;
+      if (state().status !== 'active') return;
       signals?.unbind();
       unsubscribe();
       if (Object.keys(state().context.workers).length > 0) port.killAll();
@@ -537,7 +539,7 @@ function bindControl(
       port.close();
     },
   };
-  if (options.signals !== false && failure === null) signals = bindProcessSignals(control, port);
+  if (options.signals !== false && !failed()) signals = bindProcessSignals(control, port);
   return { control, reportError };
 }
 

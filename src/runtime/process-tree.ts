@@ -74,18 +74,22 @@ function readProcTable(): ChildTable | null {
 }
 
 /**
- * The ppid field of /proc/<pid>/stat: `pid (comm) state ppid …`. comm may itself contain
- * spaces and parentheses, so the fields are counted from the last ')'.
+ * The fields of /proc/<pid>/stat after `pid (comm)`, from the state on: comm may itself
+ * contain spaces and parentheses, so they are counted from the last ')'. null when the
+ * process is gone (it may exit between readdir and read).
  */
-function readProcParent(pid: string): number | null {
-  let stat: string;
+function statFieldsOf(pid: number | string): string[] | null {
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return null; // exited between readdir and read
+    return null;
   }
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ppid = Number(fields[1]);
+}
+
+/** The ppid field of /proc/<pid>/stat (field 4). */
+function readProcParent(pid: string): number | null {
+  const ppid = Number(statFieldsOf(pid)?.[1]);
   return Number.isInteger(ppid) ? ppid : null;
 }
 
@@ -96,14 +100,9 @@ function readProcParent(pid: string): number | null {
  */
 export function identityOf(pid: number): { parent: number; started: string } | null {
   if (process.platform !== 'linux') return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const started = fields[19];
-    return started === undefined ? null : { parent: Number(fields[1]), started };
-  } catch {
-    return null;
-  }
+  const fields = statFieldsOf(pid);
+  const started = fields?.[19];
+  return fields === null || started === undefined ? null : { parent: Number(fields[1]), started };
 }
 
 function readPsTable(): ChildTable {

@@ -76,10 +76,13 @@ function resolveTargets(control: Control, ids: number[] | 'all' | undefined): nu
   return unique;
 }
 
+/** The ids of every worker the control holds. */
+const workerIds = (control: Control) => Object.keys(snapshotOf(control).context.workers).map(Number);
+
 /** Stops the workers and says which of them the control had to escalate on (its timers). */
 async function stopWorkers(control: Control, how: 'shutdown' | 'terminate', ids: number[] | 'all' | undefined): Promise<StopResult> {
   const targets = resolveTargets(control, ids);
-  const affected = targets === 'all' ? Object.keys(snapshotOf(control).context.workers).map(Number) : targets;
+  const affected = targets === 'all' ? workerIds(control) : targets;
   // A terminate's own SIGTERM is no escalation; a shutdown's is (after shutdownTimeout).
   return withEscalations(control, affected, how === 'shutdown', async () => {
     if (targets === 'all') await control[how]('all');
@@ -134,7 +137,6 @@ export const commands: { readonly [C in CommandName]: CommandHandler<C> } = {
     // No new generation: the control refused (it is not running); `done` rejects with why.
     if (generation === before) await done;
     const oldIds = () => viewsOf(snapshotOf(control).context.workers).flatMap((w) => (w.generation < generation ? [w.id] : []));
-    const old = () => oldIds().length;
     const leaving = oldIds();
     const total = leaving.length;
     if (!wait) {
@@ -142,7 +144,7 @@ export const commands: { readonly [C in CommandName]: CommandHandler<C> } = {
       return { generation, replaced: 0, total, waited: false, duration: null, terminated: [], killed: [] };
     }
     let last = -1;
-    const replacedNow = () => Math.max(0, total - old());
+    const replacedNow = () => Math.max(0, total - oldIds().length);
     const report = () => {
       const replaced = replacedNow();
       if (replaced === last) return;
@@ -172,9 +174,8 @@ export const commands: { readonly [C in CommandName]: CommandHandler<C> } = {
   terminate: async ({ ids }, { control }) => stopWorkers(control, 'terminate', ids),
 
   stop: async ({ force = false }, { control }) => {
-    const all = Object.keys(snapshotOf(control).context.workers).map(Number);
     // A forced stop terminates at once: only its SIGKILLs are escalations.
-    const escalations = await withEscalations(control, all, !force, () => control.stop({ force }));
+    const escalations = await withEscalations(control, workerIds(control), !force, () => control.stop({ force }));
     return { stopped: true, force, ...escalations };
   },
 
