@@ -29,7 +29,7 @@ export interface ControlContext {
   workers: Record<number, WorkerRef>;
   /** Forks per slot so far; a worker's restarts are its slot's forks before its own. */
   forksBySlot: Record<number, number>;
-  /** The current fork delay in danger (ms). */
+  /** In danger, the delay of the next backoff (ms): throttleDelay, doubling after each up to maxThrottleDelay. */
   throttle: number;
   /** In danger, the first id of the workers forked since the backoff ended: the probes. */
   probeFrom: number;
@@ -687,7 +687,18 @@ export const controlMachine = setup({
                 // Every backoff announces its own delay: 500, then 1000, 2000 … as it doubles.
                 backoff: {
                   entry: emit(({ context }) => ({ type: 'danger', delay: context.throttle }) as const),
-                  after: { throttle: { target: 'probing', actions: [assign({ probeFrom: ({ context }) => context.nextId }), 'reconcileNext'] } },
+                  after: {
+                    throttle: {
+                      target: 'probing',
+                      actions: [
+                        assign({
+                          probeFrom: ({ context }) => context.nextId,
+                          throttle: ({ context }) => Math.min(context.throttle * 2, context.settings.maxThrottleDelay),
+                        }),
+                        'reconcileNext',
+                      ],
+                    },
+                  },
                 },
                 probing: {
                   // Only a healthy minRestartAge is `safe`: the probes (the workers forked since
@@ -711,15 +722,17 @@ export const controlMachine = setup({
                       },
                     },
                   },
-                  on: {
-                    'control.workerExit': {
-                      guard: 'isCrashLoopExit',
-                      target: 'backoff',
-                      actions: assign({
-                        throttle: ({ context }) => Math.min(context.throttle * 2, context.settings.maxThrottleDelay),
-                      }),
-                    },
-                  },
+                  on: { 'control.workerExit': { guard: 'isCrashLoopExit', target: 'backoff' } },
+                },
+              },
+              on: {
+                // A restart is a new version: it is forked at once (the rollout reconciles), and
+                // is the probe; its own crashes back off from throttleDelay again. The old
+                // version's backoff, at maxThrottleDelay after an abandoned rollout, would hold
+                // every fork of the fix back.
+                'control.restart': {
+                  target: '.probing',
+                  actions: assign({ probeFrom: ({ context }) => context.nextId, throttle: ({ context }) => context.settings.throttleDelay }),
                 },
               },
             },

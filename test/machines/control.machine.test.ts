@@ -432,6 +432,44 @@ describe('a bad deploy (a rollout whose replacements crash past the give-up limi
     expect(s.of('danger').at(-1)?.delay).toBe(30_000);
   });
 
+  test('a restart ends the backoff: the next version forks at once, and its own crashes back off from throttleDelay again', async () => {
+    let badUpTo = 3;
+    const s = simulate({ size: 2, maxRestarts: 4 }, ({ generation }) => (generation >= 2 && generation <= badUpTo ? { exitAtStart: true } : {}));
+    /** Advances the clock until `restarted` settles (in steps of 100 ms, for at most a minute): its code, or 'ok'. */
+    const outcome = async (restarted: Promise<void>) => {
+      let result: string | undefined;
+      void restarted.then(() => (result = 'ok'), (error: { code: string }) => (result = error.code));
+      for (let t = 0; t < 60_000 && result === undefined; t += 100) {
+        s.advance(100);
+        await settled();
+      }
+      return result;
+    };
+    s.start(settle);
+    expect(await outcome(s.control.restart())).toBe('CC_ERR_RESTART_ABANDONED');
+    // Abandoned in a backoff; the next would be longer still.
+    expect(s.snapshot().matches({ running: { health: { danger: 'backoff' } } })).toBe(true);
+    const firstDelays = s.of('danger').map((d) => d.delay);
+    expect(firstDelays.at(-1)).toBeGreaterThanOrEqual(4000);
+    const at = s.clock.now();
+    const second = outcome(s.control.restart());
+    // Its probe is forked at once, not after the old version's backoff (one at a time in
+    // danger), and its crashes back off from 500 ms.
+    expect(await second).toBe('CC_ERR_RESTART_ABANDONED');
+    expect(s.forks().filter((f) => f.at === at)).toHaveLength(1);
+    expect(s.of('danger').slice(firstDelays.length, firstDelays.length + 3).map((d) => d.delay)).toEqual([500, 1000, 2000]);
+    expect(s.snapshot().matches({ running: { health: { danger: 'backoff' } } })).toBe(true);
+    // A fixed version: forked at once, and the crash loop ends once it is healthy.
+    badUpTo = 0;
+    const fixedAt = s.clock.now();
+    expect(await outcome(s.control.restart())).toBe('ok');
+    expect(s.clock.now() - fixedAt).toBeLessThanOrEqual(100);
+    expect(s.workers().map((w) => `${w.generation}:${w.status}`)).toEqual(['4:ready', '4:ready']);
+    s.advance(2000);
+    expect(s.snapshot().matches({ running: { health: 'ok' } })).toBe(true);
+    expect(s.times('safe').at(-1)).toBeGreaterThan(fixedAt);
+  });
+
   test('after the rollout was abandoned, its generation backs off even when it crashes older than minRestartAge', async () => {
     // Generation 2 crashes 3 s after it is ready: no danger exit by age.
     const s = simulate({ size: 3, maxRestarts: 2, restartProbation: 5000, minRestartAge: 2000 }, ({ generation }) => (generation === 2 ? { exitAfter: 3000 } : {}));

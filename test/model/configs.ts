@@ -85,11 +85,16 @@ export const rolloutWithoutCanaryConfig: ModelConfig = {
   deepDepth: 8,
 };
 
-/** Crash loops: danger, backoff, probing, back to ok, and giving up. */
+/**
+ * Crash loops: danger, backoff, probing, back to ok (a healthy probe, or a probe the control
+ * shuts down: a shrink to 0), and giving up.
+ */
 export const dangerConfig: ModelConfig = {
   name: 'control danger',
   settings: { size: 1, maxRestarts: 3 },
-  commands: ['start'],
+  commands: ['start', 'setSize'],
+  sizes: [0],
+  maxSize: 1,
   faults: ['online', 'ready', 'exitAtStart', 'crash'],
   maxDepth: 12,
 };

@@ -854,7 +854,6 @@ class Engine {
         c.throttle = s.settings.throttleDelay;
         this.setHealth('danger.backoff');
       } else if (c.health.startsWith('danger.probing') && danger) {
-        c.throttle = Math.min(c.throttle * 2, s.settings.maxThrottleDelay);
         this.setHealth('danger.backoff');
       } else if (c.health === 'danger.probing.awaitingReady' && this.probesHealthy()) {
         // A probe that left at the control's request is no longer waited for.
@@ -872,6 +871,8 @@ class Engine {
         this.raise({ type: 'control.reconcile' });
       } else if (e.kind === 'throttle' && c.health === 'danger.backoff') {
         c.probeFrom = c.nextId;
+        // The next backoff's delay.
+        c.throttle = Math.min(c.throttle * 2, s.settings.maxThrottleDelay);
         this.setHealth('danger.probing.aging');
         this.raise({ type: 'control.reconcile' });
       } else if (e.kind === 'minRestartAge' && c.health === 'danger.probing.aging') {
@@ -969,6 +970,13 @@ class Engine {
       for (const w of viewsOf(this.s)) if (w.generation < c.generation) this.s.calls.push(`lowerPriority#${w.id}`);
     }
     this.setRollout('restarting.canary', true);
+    // A restart is a new version: the backoff ends, the new forks are the probes, and their
+    // crashes back off from throttleDelay again.
+    if (c.health.startsWith('danger')) {
+      c.probeFrom = c.nextId;
+      c.throttle = this.s.settings.throttleDelay;
+      this.setHealth('danger.probing.aging', true);
+    }
   }
 
   private setRollout(to: RolloutState, reenter = false): void {
@@ -979,11 +987,11 @@ class Engine {
     if (to === 'restarting.probation') this.deferred.push(() => this.arm({ kind: 'restartProbation', owner: 'control' }, this.s.settings.restartProbation));
   }
 
-  private setHealth(to: HealthState): void {
+  private setHealth(to: HealthState, reenter = false): void {
     const c = this.s.control;
     const from = c.health;
     if (from === 'danger.backoff') this.deferred.push(() => this.cancel('control', 'throttle'));
-    if (from === 'danger.probing.aging' && to !== from) this.deferred.push(() => this.cancel('control', 'minRestartAge'));
+    if (from === 'danger.probing.aging' && (to !== from || reenter)) this.deferred.push(() => this.cancel('control', 'minRestartAge'));
     if (from !== 'ok' && to === 'ok') this.emit('safe');
     if (to === 'danger.backoff') this.emit('danger');
     c.health = to;
