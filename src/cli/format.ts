@@ -119,7 +119,7 @@ type EventOf<T extends WireEvent['type']> = Extract<WireEvent, { type: T }>;
  * something (a crash closes the channel before the exit too, so its own disconnect does not).
  */
 const exitReason = (exit: EventOf<'exit'>['exit']) =>
-  exit.reason === 'startupTimeout' ? ': not ready within startupTimeout, so the control terminated it (does it listen? with readyOn message, does it call ready()?)' : '';
+  exit.reason === 'startupTimeout' ? ": not ready within startupTimeout, so the control terminated it (does it listen? with readyOn message, does it call ready() or process.send('ready')?)" : '';
 
 /** Which give-up limit the crashes passed, as `giveup` and `restartAbandoned` say it. */
 const limitPassed = (e: Omit<EventOf<'giveup'>, 'type'>, inARow: string) =>

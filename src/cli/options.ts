@@ -62,7 +62,7 @@ export const settingOptions: { readonly [K in SettingKey]-?: OptionSpec } = {
     flag: 'ready-on',
     kind: 'readyOn',
     value: 'listening|message|online',
-    description: 'When a worker counts as ready: its first `listening`, its `ready()` call from clusterchart/worker, or `online`.',
+    description: "When a worker counts as ready: its first `listening`, its `ready()` call from clusterchart/worker (or PM2's `process.send('ready')`), or `online`.",
     default: defaultSettings.readyOn,
   }),
   startupTimeout: setting('startupTimeout', {

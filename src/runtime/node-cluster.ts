@@ -139,8 +139,14 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
     },
     message: (worker: Worker, message: unknown) =>
       withId(worker, (id) => {
-        if (!isAgentMessage(message)) return report({ type: 'cluster.message', id, message });
-        if (message.clusterchart === 'ready') report({ type: 'worker.ready', id });
+        if (isAgentMessage(message)) {
+          if (message.clusterchart === 'ready') report({ type: 'worker.ready', id });
+          return;
+        }
+        // PM2's wait_ready: `process.send('ready')`. It reaches `message` listeners too, as
+        // the app's own message.
+        if (message === 'ready') report({ type: 'worker.ready', id });
+        report({ type: 'cluster.message', id, message });
       }),
   };
   /**

@@ -114,7 +114,7 @@ describe('events', () => {
     expect(formatEvent({ type: 'exit', worker, exit: { ...exit, expected: true } })).toBeNull();
     // Why it was leaving, when the control knows: a startup timeout is the control's own SIGTERM.
     expect(formatEvent({ type: 'exit', worker, exit: { ...exit, code: null, signal: 'SIGTERM', phase: 'startup', reason: 'startupTimeout' } })).toBe(
-      '#3[4242] exited unexpectedly (SIGTERM, startup): not ready within startupTimeout, so the control terminated it (does it listen? with readyOn message, does it call ready()?)',
+      "#3[4242] exited unexpectedly (SIGTERM, startup): not ready within startupTimeout, so the control terminated it (does it listen? with readyOn message, does it call ready() or process.send('ready')?)",
     );
     expect(formatEvent({ type: 'exit', worker, exit: { ...exit, reason: 'disconnect' } })).toBe('#3[4242] exited unexpectedly (code 1, runtime)');
     expect(formatEvent({ type: 'restartAbandoned', generation: 3, cause: 'window', exits: 11, window: 60_000, maxRestarts: 10 })).toBe(

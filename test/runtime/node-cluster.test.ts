@@ -494,6 +494,16 @@ test('an option of the wrong type is refused before node:cluster is claimed', ()
   control = createControl({ exec: app('http-plain.cjs'), signals: false });
 });
 
+test("readyOn 'message': PM2's process.send('ready') makes a worker ready too, and reaches message listeners", async () => {
+  const { control } = await supervise({ app: 'ready-message.cjs', size: 1, readyOn: 'message' }, { READY_AFTER: '300', READY_BY: 'pm2' });
+  const order: unknown[] = [];
+  control.on('listening', () => order.push('listening'));
+  control.on('message', ({ message }) => order.push({ message }));
+  control.on('ready', () => order.push('ready'));
+  await control.start();
+  expect(order).toEqual(['listening', { message: { saying: 'ready now' } }, 'ready', { message: 'ready' }]);
+});
+
 test("readyOn 'message': a worker is ready when it calls ready() from clusterchart/worker, not when it listens", async () => {
   const { control } = await supervise({ app: 'ready-message.cjs', size: 1, readyOn: 'message' }, { READY_AFTER: '300' });
   const order: string[] = [];
