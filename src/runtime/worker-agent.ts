@@ -72,8 +72,12 @@ function appOwnsShutdown(): boolean {
   return (cluster.worker?.listenerCount('disconnect') ?? 0) > 0 || appOwnsSignal('SIGTERM') || appOwnsSignal('SIGINT');
 }
 
+/** The signals that stop a worker, in the order the agent hands them to an app (see signalApp). */
+const stopSignals = ['SIGTERM', 'SIGINT'] as const;
+type StopSignal = (typeof stopSignals)[number];
+
 /** The app listens for `signal` itself (the agent's own listener is one). */
-function appOwnsSignal(signal: 'SIGTERM' | 'SIGINT'): boolean {
+function appOwnsSignal(signal: StopSignal): boolean {
   return process.listenerCount(signal) > 1;
 }
 
@@ -95,7 +99,11 @@ function createWorkerAgent(): WorkerAgent {
 
   /** Once nothing of ours is left to serve and the control hung up, the process may go. */
   const exitWhenDone = () => {
-    if (servers.size() > 0 || exitTimer !== undefined || appOwnsShutdown()) return;
+    if (servers.size() > 0 || exitTimer !== undefined) return;
+    if (appOwnsShutdown()) {
+      if (!process.connected && cluster.worker?.exitedAfterDisconnect === true) signalApp();
+      return;
+    }
     // Drained after a stop signal and the control has not disconnected (yet): leave with
     // node:cluster's worker-side disconnect. The control sees a worker that left on its own,
     // and replaces it unless it is stopping.
@@ -104,6 +112,24 @@ function createWorkerAgent(): WorkerAgent {
     // Unref'd: it fires only when the app's own handles would keep the process alive.
     exitTimer = setTimeout(() => process.exit(0), EXIT_DELAY_MS).unref();
     process.on('beforeExit', exitWhenIdle);
+  };
+
+  /** The stop signals this process heard: the process group's, the control's, or signalApp's. */
+  const signalsHeard = new Set<StopSignal>();
+
+  /**
+   * Drained and disconnected at the control's request, an app written for an orchestrator
+   * (Kubernetes, systemd, PM2 end a process with SIGTERM or SIGINT, and its handler closes the
+   * database and exits) has nothing left to serve, but nothing tells it to finish: node:cluster
+   * tells only the worker's `disconnect` listeners. It gets the signal it handles now (SIGTERM
+   * first), as an orchestrator would send it, instead of the control's at shutdownTimeout.
+   * Not to an app that listens for `disconnect` (it ends itself), nor once it heard a signal it
+   * handles (the process group's).
+   */
+  const signalApp = () => {
+    if ((cluster.worker?.listenerCount('disconnect') ?? 0) > 0 || [...signalsHeard].some(appOwnsSignal)) return;
+    const signal = stopSignals.find(appOwnsSignal);
+    if (signal !== undefined) process.emit(signal, signal);
   };
 
   /**
@@ -192,7 +218,8 @@ function createWorkerAgent(): WorkerAgent {
    * control asked first. With the channel closed (after a drain, or with no control any
    * more), it ends as Node would.
    */
-  const onStopSignal = (signal: 'SIGTERM' | 'SIGINT') => {
+  const onStopSignal = (signal: StopSignal) => {
+    signalsHeard.add(signal);
     if (appOwnsSignal(signal)) return;
     if (!process.connected) return endBy(signal);
     if (!servers.draining()) {
@@ -220,7 +247,7 @@ function createWorkerAgent(): WorkerAgent {
   const onSigint = () => onStopSignal('SIGINT');
 
   /** Dies by `signal` with Node's default action, taking the children along, so the control sees that signal, as without the agent. */
-  const endBy = (signal: 'SIGTERM' | 'SIGINT') => {
+  const endBy = (signal: StopSignal) => {
     killDescendants();
     process.off('SIGTERM', onSigterm);
     process.off('SIGINT', onSigint);

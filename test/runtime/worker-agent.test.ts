@@ -14,7 +14,8 @@
  *   code, runs the app's exit listeners and lets a beforeExit listener finish its work;
  * - no orphans: a worker whose primary dies takes its child process along, and so does
  *   the control's SIGTERM (blocked workers are the control's warden's: warden.test.ts);
- * - a SIGTERM or SIGINT the control did not announce (the process group's) drains instead.
+ * - a SIGTERM or SIGINT the control did not announce (the process group's) drains instead;
+ * - an app that ends on its own SIGTERM or SIGINT handler gets that signal once drained.
  */
 import { type ChildProcess, fork, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -413,6 +414,50 @@ describe('the end of a drained worker', () => {
     } finally {
       rmSync(marks, { recursive: true, force: true });
     }
+  });
+});
+
+describe('an app that ends on a stop signal (written for Kubernetes, systemd or PM2)', () => {
+  /** Forks signal-app.cjs with `env`, shuts it down as the control does, and returns its exit and the signals it heard. */
+  const shutDown = async (env: Record<string, string>, before?: (primary: Primary, id: number) => Promise<void>) => {
+    const marks = mkdtempSync(join(tmpdir(), 'clusterchart-signal-'));
+    try {
+      const primary = await Primary.start();
+      const { id } = await primary.fork('signal-app.cjs', { MARKS: marks, ...env });
+      await primary.appMessage(id, 'started');
+      await before?.(primary, id);
+      primary.command({ cmd: 'shutdown', id });
+      // A bare primary never escalates: without its signal, such an app would run on.
+      const exit = await primary.exitOf(id, 3000);
+      const file = join(marks, 'signals');
+      return { exit, signals: existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : [] };
+    } finally {
+      rmSync(marks, { recursive: true, force: true });
+    }
+  };
+
+  it.each([
+    ['SIGTERM,SIGINT', 'SIGTERM'],
+    ['SIGINT', 'SIGINT'],
+  ])('gets the signal it handles (of %s: %s) once drained and disconnected, and ends', async (signals, expected) => {
+    const { exit, signals: heard } = await shutDown({ SIGNALS: signals });
+    expect(exit).toMatchObject({ code: 0, signal: null, exitedAfterDisconnect: true });
+    expect(heard).toEqual([expected]);
+  });
+
+  it("gets no signal when it listens for the worker's disconnect: it ends itself", async () => {
+    const { exit, signals } = await shutDown({ SIGNALS: 'SIGTERM', DISCONNECT_LISTENER: '1' });
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(signals).toEqual([]);
+  });
+
+  it('gets no second signal when the process group sent it one already', async () => {
+    const { exit, signals } = await shutDown({ SIGNALS: 'SIGTERM', EXIT_AFTER: '500' }, async (primary, id) => {
+      primary.command({ cmd: 'kill', id, signal: 'SIGTERM' });
+      await primary.appMessage(id, 'signal');
+    });
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(signals).toEqual(['SIGTERM']);
   });
 });
 
