@@ -215,14 +215,28 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
   const port: ClusterPort = {
     fork({ id, slot }) {
       let worker: Worker;
+      /**
+       * No process (the env function threw, the system refused it): to the machines this
+       * worker ended at startup, so it counts toward the crash loop like any other. Reported
+       * after the step that asked for the fork, as every fact is.
+       */
+      const failed = (error: unknown) => {
+        onError(forkFailed(id, error));
+        report({ type: 'cluster.exit', id, code: null, signal: null });
+      };
       try {
         worker = cluster.fork(envFor(slot, id));
       } catch (error) {
-        // No process (the env function threw, the fork was refused): to the machines this
-        // worker ended at startup, so it counts toward the crash loop like any other. Reported
-        // after the step that asked for the fork, as every fact is.
-        onError(forkFailed(id, error));
-        queueMicrotask(() => report({ type: 'cluster.exit', id, code: null, signal: null }));
+        queueMicrotask(() => failed(error));
+        return;
+      }
+      if (worker.process.pid === undefined) {
+        // Refused for want of resources (EMFILE, ENFILE, EAGAIN) or access (EACCES, ENOENT),
+        // spawn does not throw: its `error` comes on the next tick, then node:cluster's `fork`,
+        // and never an `exit`, and node:cluster keeps the worker listed for good.
+        forkReported.add(worker);
+        delete cluster.workers?.[worker.id];
+        worker.once('error', failed);
         return;
       }
       workers.set(id, worker);
@@ -371,7 +385,7 @@ function whatIsMissing(path: string): string | null {
   return `: it is a directory with no index.js, and its package.json main ${String(main)} leads to no file`;
 }
 
-/** The coded error of a fork that threw (no process was created). */
+/** The coded error of a fork that created no process. */
 function forkFailed(id: number, cause: unknown): Error {
   return createError('CC_ERR_WORKER_FORK_FAILED', { id, reason: cause instanceof Error ? cause.message : String(cause) }, cause);
 }

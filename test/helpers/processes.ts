@@ -36,6 +36,8 @@ export function isAlive(pid: number): boolean {
 /** SIGKILL every pid that is still alive. */
 export function killAll(pids: Iterable<number>): void {
   for (const pid of pids) {
+    // 0 and below name process groups (0: the test runner's own): never a worker that lived.
+    if (!Number.isInteger(pid) || pid <= 0) continue;
     try {
       process.kill(pid, 'SIGKILL');
     } catch {}
@@ -91,8 +93,11 @@ export interface JsonLineProcess {
 }
 
 /** Spawns `node args…` and collects its stdout as JSON lines. */
-export function spawnJsonLines(args: string[], env: NodeJS.ProcessEnv = {}): JsonLineProcess {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnJsonLines(args: string[], env: NodeJS.ProcessEnv = {}, { openFiles }: { openFiles?: number } = {}): JsonLineProcess {
+  // Under a limit of open files, through a shell that sets it and then becomes node (same pid).
+  const [command, argv] =
+    openFiles === undefined ? [process.execPath, args] : ['/bin/sh', ['-c', `ulimit -n ${openFiles} && exec "$0" "$@"`, process.execPath, ...args]];
+  const child = spawn(command, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Array<Record<string, unknown>> = [];
   const stream = new EventEmitter();
   let stderr = '';

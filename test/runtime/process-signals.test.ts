@@ -10,10 +10,10 @@ const primary = fileURLToPath(new URL('../fixtures/primary.mjs', import.meta.url
 const app = (name: string) => fileURLToPath(new URL(`../fixtures/apps/${name}`, import.meta.url));
 const started: JsonLineProcess[] = [];
 
-async function runPrimary(options: Record<string, unknown>) {
+async function runPrimary(options: Record<string, unknown>, limits: { openFiles?: number } = {}) {
   const port = await freePort();
   const env = { PORT: String(port), ...(options.env as object | undefined) };
-  const p = spawnJsonLines([primary, JSON.stringify({ ...options, env })]);
+  const p = spawnJsonLines([primary, JSON.stringify({ ...options, env })], {}, limits);
   started.push(p);
   return p;
 }
@@ -66,6 +66,21 @@ test('SIGHUP restarts every worker', async () => {
   await p.line((l) => l.event === 'restart', 'the restart finished');
   expect(before.filter(isAlive)).toEqual([]);
   expect(workerPids(p)).toHaveLength(4);
+});
+
+test('a fork the system refuses (out of file descriptors) is a startup crash that backs off, and SIGTERM still stops the control', async () => {
+  // 24 open files leave room for about two workers: spawn then fails with EMFILE, which
+  // node:cluster reports as an `error` and never as an `exit`.
+  const p = await runPrimary({ exec: app('http-plain.cjs'), size: 6 }, { openFiles: 24 });
+  const refused = await p.line((l) => l.event === 'exit' && (l.worker as { pid: number | null }).pid === null, 'the exit of a refused fork');
+  expect(refused.exit).toMatchObject({ phase: 'startup', expected: false, code: null, signal: null });
+  await p.line((l) => l.event === 'danger', 'the backoff');
+  expect(p.lines).toContainEqual(expect.objectContaining({ event: 'error', message: expect.stringMatching(/^Worker #\d+ could not be forked: spawn .* EMFILE/) }));
+  p.child.kill('SIGTERM');
+  // It hung here, in `stopping`, with workers of no pid that would never exit.
+  await p.line((l) => l.event === 'stopped', 'the stop to finish', 5000);
+  expect(await p.exited).toEqual({ code: 0, signal: null });
+  expect(workerPids(p).filter(isAlive)).toEqual([]);
 });
 
 test('give-up exits 1 with every worker stopped, once the pending start() has rejected', async () => {
