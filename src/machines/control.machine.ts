@@ -373,12 +373,14 @@ export const controlMachine = setup({
     reconcile: enqueueActions(({ context, enqueue, check }) => {
       const rollout: RolloutStep = !check(within.restarting) ? 'idle' : check(within.rolling) ? 'rolling' : 'canary';
       const views = liveViews(context.workers);
-      // In danger: no fork while backing off; while probing, one worker at a time may be unready.
+      // In danger: no fork while backing off; while probing, one probe at a time may be unready
+      // (workers forked before the probes that still boot do not hold one back: when they hang
+      // at boot, the probe's crash or health is what tells).
       const forkBudget = !check(within.danger)
         ? Infinity
         : check(within.backoff)
           ? 0
-          : Math.max(0, 1 - views.filter((w) => w.status === 'starting' || w.status === 'failing').length);
+          : Math.max(0, 1 - views.filter((w) => w.id >= context.probeFrom && (w.status === 'starting' || w.status === 'failing')).length);
       const plan: ReconcilePlan = reconcile({
         workers: views,
         size: effectiveSize(context),
@@ -483,13 +485,17 @@ export const controlMachine = setup({
     noOldWorkers: ({ context }) => !hasOlderThan(context.workers, context.generation),
     noWorkers: ({ context }) => workerCount(context.workers) === 0,
     /**
-     * Every probe still running is ready (or leaving because the control asked), and none is of
-     * a generation whose rollout was abandoned: that version is not trusted until the next
+     * Every worker still running is ready (or leaving because the control asked): the probes,
+     * and the workers forked before them, which may still be booting (when they all hang at
+     * boot, no probe is forked at all, and an empty set of probes proves nothing). No probe is
+     * of a generation whose rollout was abandoned: that version is not trusted until the next
      * restart, however long one of its workers lasts.
      */
     probesHealthy: ({ context }) => {
       const abandoned = abandonedGeneration(context);
-      return liveViews(context.workers).every((w) => w.id < context.probeFrom || ((w.status === 'ready' || w.status === 'stopping') && w.generation !== abandoned));
+      return liveViews(context.workers).every(
+        (w) => (w.status === 'ready' || w.status === 'stopping') && (w.id < context.probeFrom || w.generation !== abandoned),
+      );
     },
     /** An exit that backs forks off: a crash at startup or of a young worker, or one of the abandoned generation. */
     isCrashLoopExit: ({ context, event }) => {
@@ -702,7 +708,7 @@ export const controlMachine = setup({
                 },
                 probing: {
                   // Only a healthy minRestartAge is `safe`: the probes (the workers forked since
-                  // the backoff) lived that long, and are ready. An app that hangs at boot is
+                  // the backoff) lived that long, and they and every other worker are ready. An app that hangs at boot is
                   // not healthy however long it hangs: its probe's startup timeout is one more
                   // crash of the episode. Leaving `running` in danger (a stop, a give-up) is not
                   // safe either.

@@ -921,6 +921,34 @@ describe('give-up of a crash loop that backoff spreads wider than the window', (
     expect(s.of('danger').map((e) => e.delay)).toEqual([200, 400, 800]);
   });
 
+  test('workers still booting from before a crash loop neither hold its probes back nor count as healthy: backoff doubles, no safe', () => {
+    // #1 and #2 hang at boot; every later worker crashes at start. The one-probe budget counted
+    // the two as unready probes, so no probe was forked, and an empty set of probes was healthy.
+    const s = simulate({ size: 4, startupTimeout: 60_000, minRestartAge: 1000, throttleDelay: 200, maxRestarts: 100 }, ({ id }) =>
+      id <= 2 ? { readyAfter: null } : { exitAtStart: true },
+    );
+    void s.control.start().catch(() => {});
+    s.advance(30_000);
+    // It said `safe` every cycle, and the delay never grew past 200 ms.
+    expect(s.times('safe')).toEqual([]);
+    expect(s.of('danger').map((e) => e.delay).slice(0, 4)).toEqual([200, 400, 800, 1600]);
+  });
+
+  test('healthy probes are not enough while a worker forked before them still boots', () => {
+    // #1 hangs at boot until its startup timeout; #2 crashes at start; the probes are fine.
+    const s = simulate({ size: 2, startupTimeout: 10_000, minRestartAge: 1000, throttleDelay: 200 }, ({ id }) =>
+      id === 1 ? { readyAfter: null } : id === 2 ? { exitAtStart: true } : {},
+    );
+    void s.control.start().catch(() => {});
+    s.advance(9000);
+    expect(s.of('ready').map((e) => e.worker.id)).toEqual([3]);
+    expect(s.times('safe')).toEqual([]);
+    // #1's startup timeout is one more crash of the loop; its replacement is ready, and then it is safe.
+    s.advance(5000);
+    expect(s.of('danger').map((e) => e.delay)).toEqual([200, 400]);
+    expect(s.times('safe')).toHaveLength(1);
+  });
+
   test('a probe the control shuts down while it is awaited (a shrink) ends the episode: it is not waited for', async () => {
     const s = simulate({ size: 2, minRestartAge: 1000, throttleDelay: 100 }, ({ id }) => (id >= 3 ? { readyAfter: 5000 } : {}));
     s.start(100);

@@ -67,6 +67,9 @@ export const rolloutConfig: ModelConfig = {
   forkExternal: 1,
   maxGeneration: 3,
   maxDepth: 9,
+  // Depth 11 (the deep default) grows past the traversal limit since a crash loop's probe no
+  // longer waits for the older workers still booting.
+  deepDepth: 10,
   filter: (x, s) => x.type !== 'world.forkExternal' || s.control.rollout === 'restarting.probation',
 };
 

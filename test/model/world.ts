@@ -1000,11 +1000,11 @@ class Engine {
     if (to === 'danger.probing.aging') this.deferred.push(() => this.arm({ kind: 'minRestartAge', owner: 'control' }, this.s.settings.minRestartAge));
   }
 
-  /** Every probe still running is ready (or leaving because the control asked), and none is of an abandoned rollout's generation. */
+  /** Every worker still running is ready (or leaving because the control asked), and no probe is of an abandoned rollout's generation. */
   private probesHealthy(): boolean {
     const c = this.s.control;
     const abandoned = c.rolloutExits.length > this.s.settings.maxRestarts;
-    return viewsOf(this.s).every((w) => w.id < c.probeFrom || ((w.status === 'ready' || w.status === 'stopping') && !(abandoned && w.generation === c.generation)));
+    return viewsOf(this.s).every((w) => (w.status === 'ready' || w.status === 'stopping') && (w.id < c.probeFrom || !(abandoned && w.generation === c.generation)));
   }
 
   /** A healthy minRestartAge ended the crash loop. */
@@ -1147,7 +1147,8 @@ class Engine {
     const c = s.control;
     const rollout: RolloutStep = c.rollout === 'restarting.rolling' ? 'rolling' : c.rollout === 'idle' ? 'idle' : 'canary';
     const views = viewsOf(s);
-    const unready = views.filter((w) => w.status === 'starting' || w.status === 'failing').length;
+    // One probe at a time: workers forked before it that still boot do not hold it back.
+    const unready = views.filter((w) => w.id >= c.probeFrom && (w.status === 'starting' || w.status === 'failing')).length;
     const forkBudget = c.health === 'danger.backoff' ? 0 : c.health.startsWith('danger.probing') ? Math.max(0, 1 - unready) : Infinity;
     const plan = reconcile({
       workers: views,
