@@ -8,7 +8,9 @@
  * - drains on `shutdown` without resetting a single request, keep-alive ones included;
  * - drains, instead of dying, on a SIGINT or SIGTERM sent to the whole process group (Ctrl-C
  *   in a terminal, systemd's control-group stop): the control got it too and stops every
- *   worker gracefully;
+ *   worker gracefully; and survives a SIGHUP sent so (a closed terminal), on which the control
+ *   restarts every worker one replacement at a time;
+ * - hands an app that ends in its own SIGTERM or SIGINT handler that signal once drained;
  * - takes the worker's own child processes along when it exits or is terminated, and tells
  *   the control of them, which kills them if the worker dies by SIGKILL or an abort (a worker
  *   whose main thread is blocked when its control dies is the control's warden's job, see
@@ -246,11 +248,23 @@ function createWorkerAgent(): WorkerAgent {
   const onSigterm = () => onStopSignal('SIGTERM');
   const onSigint = () => onStopSignal('SIGINT');
 
+  /**
+   * SIGHUP. The control never sends it: it went to the whole process group (a closed terminal
+   * or ssh session, `kill -HUP -PGID`), and the control, which got it too, restarts every
+   * worker one replacement at a time. Dying of it now (Node's default) would leave nothing
+   * serving until the replacements boot. With no control any more, it ends as Node would; an
+   * app with its own handler decides.
+   */
+  const onSighup = () => {
+    if (process.listenerCount('SIGHUP') === 1 && !process.connected) endBy('SIGHUP');
+  };
+
   /** Dies by `signal` with Node's default action, taking the children along, so the control sees that signal, as without the agent. */
-  const endBy = (signal: StopSignal) => {
+  const endBy = (signal: StopSignal | 'SIGHUP') => {
     killDescendants();
     process.off('SIGTERM', onSigterm);
     process.off('SIGINT', onSigint);
+    process.off('SIGHUP', onSighup);
     process.kill(process.pid, signal);
   };
 
@@ -261,6 +275,7 @@ function createWorkerAgent(): WorkerAgent {
   process.on('disconnect', onDisconnect);
   process.on('SIGTERM', onSigterm);
   process.on('SIGINT', onSigint);
+  process.on('SIGHUP', onSighup);
   process.on('exit', killDescendants);
 
   return {

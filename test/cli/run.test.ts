@@ -217,6 +217,20 @@ describe('stopping', () => {
     noStack(exit.stderr);
   });
 
+  // A closed terminal or ssh session sends SIGHUP to the whole group: a rolling restart,
+  // not every worker dying of it at once.
+  it('SIGHUP to the whole process group is a rolling restart: no worker dies of it', async () => {
+    const { sock, run } = await app(2);
+    const pids = (await status(sock)).workers.map((w) => w.pid!);
+    process.kill(-run.pid, 'SIGHUP');
+    await run.waitFor(/^control: restart done, generation 2$/);
+    expect(run.lines.filter((l) => /exited unexpectedly/.test(l))).toEqual([]);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    const stop = await cli(['stop', '--control', sock]);
+    expect(stop.code).toBe(0);
+    expect((await run.exited()).code).toBe(0);
+  });
+
   it('gives up on a crash loop and exits 1', async () => {
     const { sock } = temp();
     const run = await startRun(

@@ -495,6 +495,18 @@ describe('no orphans', () => {
     await allGone([child], 2000, 'the child of the worker');
   });
 
+  it("survives a SIGHUP while its control is there (the process group's: the control restarts it)", async () => {
+    const primary = await Primary.start();
+    const { id } = await primary.fork('http-app.cjs');
+    // Listening, the app has run: the preloaded agent is in place (`online` comes before it).
+    await primary.waitFor((event) => event.ev === 'listening' && event.id === id, `worker #${id} listening`);
+    primary.command({ cmd: 'kill', id, signal: 'SIGHUP' });
+    // Node's default action would end it on delivery: a stats reply sent after the signal says it lived.
+    primary.command({ cmd: 'send', id, message: { cmd: 'NODE_CLUSTERCHART_STATS?', nonce: 9 } });
+    await primary.waitFor((event) => event.ev === 'internal' && event.message?.nonce === 9, 'the stats reply after SIGHUP');
+    expect(primary.events.filter((event) => event.ev === 'exit')).toEqual([]);
+  });
+
   it('leaves an app that handles SIGTERM, and its children, alone on the terminate notice: the signal decides', async () => {
     const primary = await Primary.start();
     const { id, pid } = await primary.fork('child-app.cjs', { SIGTERM_HANDLER: '1' });
