@@ -4,7 +4,7 @@
  * `createControlClient`, `createDiagram`) and turns the error `code` into an exit status
  * (`exit-status.ts`). A user's mistake prints one line, never a stack trace.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { InspectionEvent } from 'xstate';
 import packageJson from '../../package.json' with { type: 'json' };
@@ -234,7 +234,9 @@ export function createCli(io: CliIo): Cli {
     warnAboutEnv();
     const config = resolveRunConfig(invocation.flags, sources);
     const script = resolve(cwd, invocation.script);
-    if (!existsSync(script) || !statSync(script).isFile()) {
+    // Nothing by that name at all; anything else (a directory, a name Node completes with .js)
+    // is createControl()'s to judge as Node would resolve it.
+    if (!['', '.js', '.json', '.node'].some((extension) => existsSync(script + extension))) {
       throw createError('CC_ERR_CLI_SCRIPT_NOT_FOUND', { script: invocation.script, path: script });
     }
     const control = createControl({

@@ -365,6 +365,21 @@ describe('what reaches the workers', () => {
   });
 });
 
+describe('the script', () => {
+  it('may be a directory with an index.js, or a name Node completes with .js, as `node` takes them', async () => {
+    const { sock, dir } = temp();
+    mkdirSync(join(dir, 'app'));
+    writeFileSync(join(dir, 'app', 'index.js'), readFileSync(fixture('http-app.cjs')));
+    writeFileSync(join(dir, 'server.js'), readFileSync(fixture('http-app.cjs')));
+    for (const script of ['./app', 'server']) {
+      const run = await startRun([script, '--size', '1', ...fast], { sock, cwd: dir });
+      expect((await status(sock)).workers.map((w) => w.state)).toEqual(['online.ready']);
+      expect((await cli(['stop', '--control', sock])).code).toBe(0);
+      expect((await run.exited()).code).toBe(0);
+    }
+  });
+});
+
 describe('exit status', () => {
   it('2 for usage mistakes, with one line and no stack trace', async () => {
     const cases: Array<[string[], RegExp]> = [
