@@ -290,7 +290,8 @@ export function createCli(io: CliIo): Cli {
     const show = (event: ControlEventMap[keyof ControlEventMap]) => {
       const text = formatEvent(event.type === 'error' ? { type: 'error', error: { code: codeOf(event.error), message: event.error.message } } : event);
       if (text === null) return;
-      if (event.type === 'error') out.err(text);
+      // What failed goes to stderr too, so `run app.js > app.log` still says why it exits 1.
+      if (event.type === 'error' || event.type === 'giveup' || event.type === 'restartAbandoned') out.err(text);
       else out.line(text);
     };
     if (!invocation.quiet) control.on('transition', show);
@@ -299,7 +300,8 @@ export function createCli(io: CliIo): Cli {
     // Said as it happens: after a give-up, the signal binding exits 1 as soon as the stop is done.
     const stopped = new Promise<ControlEventMap['stopped']>((resolve) =>
       control.once('stopped', (end) => {
-        out.line(`clusterchart: stopped${end.reason === 'giveup' ? ' after giving up' : ''}`);
+        if (end.reason === 'giveup') out.err('clusterchart: stopped after giving up');
+        else out.line('clusterchart: stopped');
         resolve(end);
       }),
     );

@@ -194,7 +194,7 @@ export const otherOptions = {
     flag: 'quiet',
     short: 'q',
     kind: 'boolean',
-    description: 'Print only the summary, warnings and errors, not every worker transition.',
+    description: 'Print only the summary, warnings and errors, not every worker transition (errors, a give-up and an abandoned restart go to stderr, the rest to stdout).',
   },
   json: {
     flag: 'json',
