@@ -7,7 +7,7 @@
 import cluster, { type Address, type Worker } from 'node:cluster';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
-import { basename, resolve } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createError, warningCodes } from '../errors.js';
 import { checkEnv } from '../options.js';
@@ -325,8 +325,11 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
 /** What Node itself adds to the name of a main script (CommonJS main resolution). */
 const NODE_EXTENSIONS = ['.js', '.json', '.node'];
 
+/** What Node cannot run without a loader (Node 20 strips no types). */
+const LOADER_EXTENSIONS = ['.ts', '.cts', '.mts', '.tsx', '.jsx'];
+
 /** What a loader or preload hook may add as well (tsx finds `./server` as server.ts). */
-const SCRIPT_EXTENSIONS = [...NODE_EXTENSIONS, '.cjs', '.mjs', '.ts', '.cts', '.mts', '.tsx', '.jsx'];
+const SCRIPT_EXTENSIONS = [...NODE_EXTENSIONS, '.cjs', '.mjs', ...LOADER_EXTENSIONS];
 
 /** The flags that give a worker a loader or preload hook, which may resolve names Node does not. */
 const LOADER_FLAGS = ['--import', '--loader', '--experimental-loader', '--require', '-r'];
@@ -348,6 +351,11 @@ function hasLoader(execArgv: readonly string[], env: WorkerEnv | undefined): boo
  */
 function checkExec(exec: string, loader: boolean): void {
   const path = resolve(exec);
+  const extension = extname(path);
+  if (!loader && LOADER_EXTENSIONS.includes(extension) && isFile(path)) {
+    const reason = `Node cannot run a ${extension} file without a loader (every worker would die of ERR_UNKNOWN_FILE_EXTENSION); give one in execArgv or NODE_OPTIONS, e.g. --import tsx`;
+    throw createError('CC_ERR_OPTION_INVALID', { option: 'exec', reason });
+  }
   const missing = whatIsMissing(path);
   if (missing === null) return;
   if (loader && (existsSync(path) || SCRIPT_EXTENSIONS.some((extension) => existsSync(path + extension)))) return;

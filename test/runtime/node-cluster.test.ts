@@ -429,6 +429,7 @@ describe('exec', () => {
       ['a name whose only script is .cjs', 'cjs/server'],
       ['a name whose only script is .mjs', 'mjs/sto'],
       ['a directory with no index and no package.json main', 'bare'],
+      ['a .ts file, which Node 20 cannot run', 'ts/server.ts'],
     ])('%s is refused without a loader', (_, name) => {
       // Assigned so that afterEach closes it should it be accepted.
       expect(() => (control = createControl({ ...plain, exec: at(name) }))).toThrow(
@@ -447,6 +448,7 @@ describe('exec', () => {
       ['a directory with index.js', 'index', plain],
       ['a directory whose package.json main is a file', 'main', plain],
       ['a name whose only script is .ts, with --import tsx in execArgv', 'ts/server', { ...plain, execArgv: ['--import', 'tsx'] }],
+      ['a .ts file, with --import tsx in NODE_OPTIONS', 'ts/server.ts', { ...plain, env: { NODE_OPTIONS: '--import tsx' } }],
       ['a name whose only script is .cjs, with --require= in NODE_OPTIONS', 'cjs/server', { ...plain, env: { NODE_OPTIONS: '--require=./hook.cjs' } }],
     ])('%s is accepted', (_, name, options) => {
       // Accepted: the control is created (and closed unstarted, so nothing is forked).
