@@ -319,7 +319,8 @@ export const commandSpecs = {
   },
   shutdown: {
     name: 'shutdown',
-    summary: 'Shut workers down gracefully (disconnect, drain, then SIGTERM and SIGKILL on timeouts); the control replaces them.',
+    summary:
+      'Shut workers down gracefully (disconnect, drain, then SIGTERM and SIGKILL on timeouts); the control replaces them. They leave at once, before their replacements serve: to replace every worker without a gap, use `restart`.',
     positionals: [{ name: 'id', description: 'Worker ids, or `all` (the default).', variadic: true }],
     options: remote,
     examples: ['clusterchart shutdown 3', 'clusterchart shutdown all'],
