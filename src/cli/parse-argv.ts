@@ -119,7 +119,11 @@ function tokenize(command: CommandName, argv: readonly string[]): Tokens {
     const inline = arg.startsWith('--') && eq !== -1 ? arg.slice(eq + 1) : undefined;
     const name = byFlag.get(flag);
     if (name === undefined) {
-      const hint = didYouMean(flag, [...byFlag.keys()].filter((known) => known.startsWith('--')));
+      // After run's script, a flag no option resembles is most likely the app's own.
+      const script = takesRest ? tokens.positionals[0] : undefined;
+      const hint =
+        didYouMean(flag, [...byFlag.keys()].filter((known) => known.startsWith('--'))) ||
+        (script === undefined ? '' : ` (the app's own arguments go after --, as in \`clusterchart run ${script} -- ${argv.slice(i).join(' ')}\`)`);
       throw createError('CC_ERR_CLI_UNKNOWN_OPTION', { option: flag, command, hint });
     }
     const spec: OptionSpec = options[name];

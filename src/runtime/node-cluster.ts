@@ -56,7 +56,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
   if (claims[CLAIM_KEY] !== undefined) throw createError('CC_ERR_CONTROL_EXISTS');
   const userExecArgv = options.execArgv ?? process.execArgv;
   // The user's loaders only: the agent's own --require below resolves no script name.
-  if (options.exec !== undefined) checkExec(options.exec, hasLoader(userExecArgv, options.env));
+  if (options.exec !== undefined) checkExec(options.exec, loaderOf(userExecArgv, options.env));
   const execArgv = [...userExecArgv, ...(options.agent === true ? ['--require', agentPath()] : [])];
   cluster.setupPrimary({
     ...(options.exec === undefined ? {} : { exec: options.exec }),
@@ -325,8 +325,12 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
 /** What Node itself adds to the name of a main script (CommonJS main resolution). */
 const NODE_EXTENSIONS = ['.js', '.json', '.node'];
 
-/** What Node cannot run without a loader (Node 20 strips no types). */
+/** What Node 20 cannot run without a loader (later versions strip the types of TYPESCRIPT_EXTENSIONS). */
 const LOADER_EXTENSIONS = ['.ts', '.cts', '.mts', '.tsx', '.jsx'];
+const TYPESCRIPT_EXTENSIONS = ['.ts', '.cts', '.mts'];
+
+/** Node's own TypeScript support: on by default from 22.18 and 23.6, or by flag from 22.6. */
+const STRIP_TYPES_FLAGS = ['--experimental-strip-types', '--experimental-transform-types'];
 
 /** What a loader or preload hook may add as well (tsx finds `./server` as server.ts). */
 const SCRIPT_EXTENSIONS = [...NODE_EXTENSIONS, '.cjs', '.mjs', ...LOADER_EXTENSIONS];
@@ -334,14 +338,26 @@ const SCRIPT_EXTENSIONS = [...NODE_EXTENSIONS, '.cjs', '.mjs', ...LOADER_EXTENSI
 /** The flags that give a worker a loader or preload hook, which may resolve names Node does not. */
 const LOADER_FLAGS = ['--import', '--loader', '--experimental-loader', '--require', '-r'];
 
+/** What the workers' Node options say of loaders: see loaderOf. */
+interface Loader {
+  /** A loader or preload hook, which may resolve names Node does not. */
+  hook: boolean;
+  /** Node strips TypeScript's types itself. */
+  stripsTypes: boolean;
+  /** An env function may set NODE_OPTIONS: not called here, so nothing is known for sure. */
+  unknown: boolean;
+}
+
 /**
- * Whether the workers get a loader: from the execArgv, or from NODE_OPTIONS as node:cluster
- * passes it (the env object's own, else this process's; an env function is not called here).
+ * The workers' loaders: from the execArgv, or from NODE_OPTIONS as node:cluster passes it
+ * (the env object's own, else this process's; an env function is not called here).
  */
-function hasLoader(execArgv: readonly string[], env: WorkerEnv | undefined): boolean {
+function loaderOf(execArgv: readonly string[], env: WorkerEnv | undefined): Loader {
   const nodeOptions = typeof env === 'object' && 'NODE_OPTIONS' in env ? env.NODE_OPTIONS : process.env.NODE_OPTIONS;
   const args = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
-  return args.some((arg) => LOADER_FLAGS.some((flag) => arg === flag || arg.startsWith(`${flag}=`)));
+  const has = (flags: readonly string[]) => args.some((arg) => flags.some((flag) => arg === flag || arg.startsWith(`${flag}=`)));
+  const typescript = (process.features as { typescript?: unknown }).typescript;
+  return { hook: has(LOADER_FLAGS), stripsTypes: has(STRIP_TYPES_FLAGS) || (typeof typescript === 'string' && typescript !== ''), unknown: typeof env === 'function' };
 }
 
 /**
@@ -349,16 +365,17 @@ function hasLoader(execArgv: readonly string[], env: WorkerEnv | undefined): boo
  * the control gave up. Without a loader, Node runs only what it finds by CommonJS main
  * resolution; with one, any name to which a SCRIPT_EXTENSIONS could be added is left to it.
  */
-function checkExec(exec: string, loader: boolean): void {
+function checkExec(exec: string, loader: Loader): void {
   const path = resolve(exec);
   const extension = extname(path);
-  if (!loader && LOADER_EXTENSIONS.includes(extension) && isFile(path)) {
-    const reason = `Node cannot run a ${extension} file without a loader (every worker would die of ERR_UNKNOWN_FILE_EXTENSION); give one in execArgv or NODE_OPTIONS, e.g. --import tsx`;
+  const runnable = loader.hook || loader.unknown || (loader.stripsTypes && TYPESCRIPT_EXTENSIONS.includes(extension));
+  if (!runnable && LOADER_EXTENSIONS.includes(extension) && isFile(path)) {
+    const reason = `Node ${process.versions.node} cannot run a ${extension} file without a loader (every worker would die of ERR_UNKNOWN_FILE_EXTENSION); give one in execArgv or NODE_OPTIONS, e.g. --import tsx`;
     throw createError('CC_ERR_OPTION_INVALID', { option: 'exec', reason });
   }
   const missing = whatIsMissing(path);
   if (missing === null) return;
-  if (loader && (existsSync(path) || SCRIPT_EXTENSIONS.some((extension) => existsSync(path + extension)))) return;
+  if (loader.hook && (existsSync(path) || SCRIPT_EXTENSIONS.some((extension) => existsSync(path + extension)))) return;
   throw createError('CC_ERR_OPTION_INVALID', { option: 'exec', reason: `there is nothing to run at ${path}${missing}` });
 }
 

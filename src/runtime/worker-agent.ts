@@ -116,8 +116,11 @@ function createWorkerAgent(): WorkerAgent {
     process.on('beforeExit', exitWhenIdle);
   };
 
-  /** The stop signals this process heard: the process group's, the control's, or signalApp's. */
-  const signalsHeard = new Set<StopSignal>();
+  /**
+   * The app heard a stop signal it handled then (the process group's, the control's, or
+   * signalApp's): it is ending, and is not told again (its handler may have been a `once`).
+   */
+  let appSignalled = false;
 
   /**
    * Drained and disconnected at the control's request, an app written for an orchestrator
@@ -129,7 +132,7 @@ function createWorkerAgent(): WorkerAgent {
    * handles (the process group's).
    */
   const signalApp = () => {
-    if ((cluster.worker?.listenerCount('disconnect') ?? 0) > 0 || [...signalsHeard].some(appOwnsSignal)) return;
+    if (appSignalled || (cluster.worker?.listenerCount('disconnect') ?? 0) > 0) return;
     const signal = stopSignals.find(appOwnsSignal);
     if (signal !== undefined) process.emit(signal, signal);
   };
@@ -221,8 +224,10 @@ function createWorkerAgent(): WorkerAgent {
    * more), it ends as Node would.
    */
   const onStopSignal = (signal: StopSignal) => {
-    signalsHeard.add(signal);
-    if (appOwnsSignal(signal)) return;
+    if (appOwnsSignal(signal)) {
+      appSignalled = true;
+      return;
+    }
     if (!process.connected) return endBy(signal);
     if (!servers.draining()) {
       leavingOnSignal = true;

@@ -159,6 +159,14 @@ describe('run', () => {
     expect(codeOf(() => parseArgv(['run', 'a.js', '--inspect=yes']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
   });
 
+  it("an unknown flag after run's script points to `--`, unless it resembles an option", () => {
+    expect(() => parseArgv(['run', 'app.js', '--port', '80'])).toThrow(
+      "Unknown option --port for `clusterchart run` (the app's own arguments go after --, as in `clusterchart run app.js -- --port 80`); run `clusterchart run --help`.",
+    );
+    expect(() => parseArgv(['run', 'app.js', '--sise', '2'])).toThrow('(did you mean --size?)');
+    expect(() => parseArgv(['run', '--port', '80', 'app.js'])).toThrow("Unknown option --port for `clusterchart run`; run `clusterchart run --help`.");
+  });
+
   it('words after the script are a usage error pointing to `--`; the app gets only what follows `--`', () => {
     expect(() => parseArgv(['run', 'app.js', 'foo'])).toThrow(
       expect.objectContaining({

@@ -449,6 +449,8 @@ describe('exec', () => {
       ['a directory whose package.json main is a file', 'main', plain],
       ['a name whose only script is .ts, with --import tsx in execArgv', 'ts/server', { ...plain, execArgv: ['--import', 'tsx'] }],
       ['a .ts file, with --import tsx in NODE_OPTIONS', 'ts/server.ts', { ...plain, env: { NODE_OPTIONS: '--import tsx' } }],
+      ['a .ts file, with an env function (which may set NODE_OPTIONS)', 'ts/server.ts', { ...plain, env: () => ({ NODE_OPTIONS: '--import tsx' }) }],
+      ["a .ts file, with Node's own --experimental-strip-types", 'ts/server.ts', { ...plain, execArgv: ['--experimental-strip-types'] }],
       ['a name whose only script is .cjs, with --require= in NODE_OPTIONS', 'cjs/server', { ...plain, env: { NODE_OPTIONS: '--require=./hook.cjs' } }],
     ])('%s is accepted', (_, name, options) => {
       // Accepted: the control is created (and closed unstarted, so nothing is forked).

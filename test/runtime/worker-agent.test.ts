@@ -451,8 +451,12 @@ describe('an app that ends on a stop signal (written for Kubernetes, systemd or 
     expect(signals).toEqual([]);
   });
 
-  it('gets no second signal when the process group sent it one already', async () => {
-    const { exit, signals } = await shutDown({ SIGNALS: 'SIGTERM', EXIT_AFTER: '500' }, async (primary, id) => {
+  it.each([
+    ['process.on', { SIGNALS: 'SIGTERM' }],
+    // Its SIGTERM listener is gone once it ran; its SIGINT one still counts as owning the shutdown.
+    ['process.once, for SIGTERM and SIGINT', { SIGNALS: 'SIGTERM,SIGINT', ONCE: '1' }],
+  ])('gets no second signal when the process group sent it one already (listening with %s)', async (_, env) => {
+    const { exit, signals } = await shutDown({ ...env, EXIT_AFTER: '500' }, async (primary, id) => {
       primary.command({ cmd: 'kill', id, signal: 'SIGTERM' });
       await primary.appMessage(id, 'signal');
     });
