@@ -92,6 +92,11 @@ function formatMessage(code: ErrorCode, details: Record<string, unknown>): strin
   return errorCodes[code].replace(/\{(\w+)\}/g, (_, key: string) => (key in details ? String(details[key]) : `{${key}}`));
 }
 
+/** What was thrown, as an Error (a thrown string or object becomes an Error's message). */
+export function asError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error(String(thrown));
+}
+
 /** Builds a coded error without `new`, for symmetry with the other factories. */
 export function createError(code: ErrorCode, details?: Record<string, unknown>, cause?: unknown): ClusterchartError {
   return new ClusterchartError(code, details, cause === undefined ? undefined : { cause });

@@ -4,12 +4,12 @@
  * `createControlClient`, `createDiagram`) and turns the error `code` into an exit status
  * (`exit-status.ts`). A user's mistake prints one line, never a stack trace.
  */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { InspectionEvent } from 'xstate';
 import packageJson from '../../package.json' with { type: 'json' };
 import { createError } from '../errors.js';
 import { type Control, type ControlEventMap, type ControlStatus, createControl } from '../runtime/create-control.js';
+import { existsAsName } from '../runtime/exec-check.js';
 import { type ControlClient, createControlClient } from '../server/control-client.js';
 import { createControlServer } from '../server/control-server.js';
 import type { RestartProgress, WireEvent } from '../server/protocol.js';
@@ -236,7 +236,7 @@ export function createCli(io: CliIo): Cli {
     const script = resolve(cwd, invocation.script);
     // Nothing by that name at all; anything else (a directory, a name Node completes with .js)
     // is createControl()'s to judge as Node would resolve it.
-    if (!['', '.js', '.json', '.node'].some((extension) => existsSync(script + extension))) {
+    if (!existsAsName(script)) {
       throw createError('CC_ERR_CLI_SCRIPT_NOT_FOUND', { script: invocation.script, path: script });
     }
     const control = createControl({

@@ -91,7 +91,7 @@ type InternalEvent =
   | { type: 'control.giveUp' }
   | { type: 'control.abandonRollout' }
   | { type: 'control.workerExit'; exit: WorkerExit }
-  /** A worker got ready while the health region waits for its probes to (see `probing`). */
+  /** A worker got ready while the health region waits for every worker to be (see `probing`). */
   | { type: 'control.probeReady' }
   | { type: `xstate.done.actor.${string}`; output: WorkerExit };
 
@@ -491,7 +491,7 @@ export const controlMachine = setup({
      * of a generation whose rollout was abandoned: that version is not trusted until the next
      * restart, however long one of its workers lasts.
      */
-    probesHealthy: ({ context }) => {
+    workersHealthy: ({ context }) => {
       const abandoned = abandonedGeneration(context);
       return liveViews(context.workers).every(
         (w) => (w.status === 'ready' || w.status === 'stopping') && (w.id < context.probeFrom || w.generation !== abandoned),
@@ -716,15 +716,15 @@ export const controlMachine = setup({
                   states: {
                     aging: {
                       after: {
-                        minRestartAge: [{ guard: 'probesHealthy', target: '#control.running.health.ok', actions: 'becomeSafe' }, { target: 'awaitingReady' }],
+                        minRestartAge: [{ guard: 'workersHealthy', target: '#control.running.health.ok', actions: 'becomeSafe' }, { target: 'awaitingReady' }],
                       },
                     },
                     awaitingReady: {
                       on: {
-                        'control.probeReady': { guard: 'probesHealthy', target: '#control.running.health.ok', actions: 'becomeSafe' },
+                        'control.probeReady': { guard: 'workersHealthy', target: '#control.running.health.ok', actions: 'becomeSafe' },
                         // A probe that leaves at the control's request (a shrink, a shutdown) is
                         // no longer waited for; a crash goes on to `probing`'s backoff.
-                        'control.workerExit': { guard: and([not('isCrashLoopExit'), 'probesHealthy']), target: '#control.running.health.ok', actions: 'becomeSafe' },
+                        'control.workerExit': { guard: and([not('isCrashLoopExit'), 'workersHealthy']), target: '#control.running.health.ok', actions: 'becomeSafe' },
                       },
                     },
                   },

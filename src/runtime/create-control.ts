@@ -4,7 +4,7 @@
  * typed listeners, and snapshots into `status()`. It keeps no lifecycle state of its own.
  */
 import { type Actor, type InspectionEvent, type Observer, type SnapshotFrom, createActor } from 'xstate';
-import { createError, warningCodes } from '../errors.js';
+import { asError, createError, warningCodes } from '../errors.js';
 import {
   type ControlEmitted,
   type WorkerInfo,
@@ -222,7 +222,7 @@ function bindControl(
     }
   };
   const reportError = (cause: unknown) => {
-    dispatch({ type: 'error', error: error(cause) });
+    dispatch({ type: 'error', error: asError(cause) });
   };
 
   // Transitions are read from XState inspection, which costs every actor of the system on
@@ -310,7 +310,7 @@ function bindControl(
   const failed = () => state().status === 'error';
   const failedError = () => {
     const thrown = state().error;
-    return createError('CC_ERR_CONTROL_FAILED', { reason: error(thrown).message }, thrown);
+    return createError('CC_ERR_CONTROL_FAILED', { reason: asError(thrown).message }, thrown);
   };
   actor.subscribe({ error: fail });
   actor.on('*', (event) => {
@@ -569,13 +569,8 @@ function abandonedError({ generation, ...passed }: LimitPassed & { generation: n
 
 /** CC_WRN_002: a listener threw and no `error` listener heard it. */
 function warnListenerThrew(type: ControlEventType, thrown: unknown): void {
-  const { message, stack } = error(thrown);
+  const { message, stack } = asError(thrown);
   process.emitWarning(`clusterchart: ${warningCodes.CC_WRN_002} (${type}: ${message})`, { code: 'CC_WRN_002', ...(stack === undefined ? {} : { detail: stack }) });
-}
-
-/** What was thrown, as an Error. */
-function error(thrown: unknown): Error {
-  return thrown instanceof Error ? thrown : new Error(String(thrown));
 }
 
 /** CC_ERR_ARGUMENT_INVALID: a method of the control was called with what it cannot take. */

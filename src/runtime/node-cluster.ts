@@ -5,11 +5,10 @@
  * `worker.disconnect()`, and signals to the worker's process tree.
  */
 import cluster, { type Address, type Worker } from 'node:cluster';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
-import { basename, extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createError, warningCodes } from '../errors.js';
+import { asError, createError, warningCodes } from '../errors.js';
 import { checkEnv } from '../options.js';
 import {
   type ChildNotice,
@@ -24,7 +23,8 @@ import {
 } from './agent-protocol.js';
 import type { ClusterFact, ClusterPort, WorkerStats } from './cluster-port.js';
 import type { ListeningAddress } from '../machines/worker.machine.js';
-import type { ControlOptions, WorkerEnv } from './create-control.js';
+import type { ControlOptions } from './create-control.js';
+import { checkExec } from './exec-check.js';
 import { identityOf, killTree } from './process-tree.js';
 import { createWarden } from './warden.js';
 
@@ -56,7 +56,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
   if (claims[CLAIM_KEY] !== undefined) throw createError('CC_ERR_CONTROL_EXISTS');
   const userExecArgv = options.execArgv ?? process.execArgv;
   // The user's loaders only: the agent's own --require below resolves no script name.
-  if (options.exec !== undefined) checkExec(options.exec, loaderOf(userExecArgv, options.env));
+  if (options.exec !== undefined) checkExec(options.exec, userExecArgv, options.env);
   const execArgv = [...userExecArgv, ...(options.agent === true ? ['--require', agentPath()] : [])];
   cluster.setupPrimary({
     ...(options.exec === undefined ? {} : { exec: options.exec }),
@@ -208,7 +208,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       try {
         fn(...args);
       } catch (error) {
-        onError(error instanceof Error ? error : new Error(String(error)));
+        onError(asError(error));
       }
     };
 
@@ -322,97 +322,9 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
   return port;
 }
 
-/** What Node itself adds to the name of a main script (CommonJS main resolution). */
-const NODE_EXTENSIONS = ['.js', '.json', '.node'];
-
-/** What Node 20 cannot run without a loader (later versions strip the types of TYPESCRIPT_EXTENSIONS). */
-const LOADER_EXTENSIONS = ['.ts', '.cts', '.mts', '.tsx', '.jsx'];
-const TYPESCRIPT_EXTENSIONS = ['.ts', '.cts', '.mts'];
-
-/** Node's own TypeScript support: on by default from 22.18 and 23.6, or by flag from 22.6. */
-const STRIP_TYPES_FLAGS = ['--experimental-strip-types', '--experimental-transform-types'];
-
-/** What a loader or preload hook may add as well (tsx finds `./server` as server.ts). */
-const SCRIPT_EXTENSIONS = [...NODE_EXTENSIONS, '.cjs', '.mjs', ...LOADER_EXTENSIONS];
-
-/** The flags that give a worker a loader or preload hook, which may resolve names Node does not. */
-const LOADER_FLAGS = ['--import', '--loader', '--experimental-loader', '--require', '-r'];
-
-/** What the workers' Node options say of loaders: see loaderOf. */
-interface Loader {
-  /** A loader or preload hook, which may resolve names Node does not. */
-  hook: boolean;
-  /** Node strips TypeScript's types itself. */
-  stripsTypes: boolean;
-  /** An env function may set NODE_OPTIONS: not called here, so nothing is known for sure. */
-  unknown: boolean;
-}
-
-/**
- * The workers' loaders: from the execArgv, or from NODE_OPTIONS as node:cluster passes it
- * (the env object's own, else this process's; an env function is not called here).
- */
-function loaderOf(execArgv: readonly string[], env: WorkerEnv | undefined): Loader {
-  const nodeOptions = typeof env === 'object' && 'NODE_OPTIONS' in env ? env.NODE_OPTIONS : process.env.NODE_OPTIONS;
-  const args = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
-  const has = (flags: readonly string[]) => args.some((arg) => flags.some((flag) => arg === flag || arg.startsWith(`${flag}=`)));
-  const typescript = (process.features as { typescript?: unknown }).typescript;
-  return { hook: has(LOADER_FLAGS), stripsTypes: has(STRIP_TYPES_FLAGS) || (typeof typescript === 'string' && typescript !== ''), unknown: typeof env === 'function' };
-}
-
-/**
- * Refuses an `exec` that no worker could run: every fork would die of MODULE_NOT_FOUND until
- * the control gave up. Without a loader, Node runs only what it finds by CommonJS main
- * resolution; with one, any name to which a SCRIPT_EXTENSIONS could be added is left to it.
- */
-function checkExec(exec: string, loader: Loader): void {
-  const path = resolve(exec);
-  const extension = extname(path);
-  const runnable = loader.hook || loader.unknown || (loader.stripsTypes && TYPESCRIPT_EXTENSIONS.includes(extension));
-  if (!runnable && LOADER_EXTENSIONS.includes(extension) && isFile(path)) {
-    const reason = `Node ${process.versions.node} cannot run a ${extension} file without a loader (every worker would die of ERR_UNKNOWN_FILE_EXTENSION); give one in execArgv or NODE_OPTIONS, e.g. --import tsx`;
-    throw createError('CC_ERR_OPTION_INVALID', { option: 'exec', reason });
-  }
-  const missing = whatIsMissing(path);
-  if (missing === null) return;
-  if (loader.hook && (existsSync(path) || SCRIPT_EXTENSIONS.some((extension) => existsSync(path + extension)))) return;
-  throw createError('CC_ERR_OPTION_INVALID', { option: 'exec', reason: `there is nothing to run at ${path}${missing}` });
-}
-
-const isFile = (path: string) => statSync(path, { throwIfNoEntry: false })?.isFile() === true;
-const isDirectory = (path: string) => statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
-/** The file itself, else with one of NODE_EXTENSIONS added. */
-const fileAt = (path: string) => [path, ...NODE_EXTENSIONS.map((extension) => path + extension)].some(isFile);
-const indexIn = (dir: string) => NODE_EXTENSIONS.some((extension) => isFile(resolve(dir, `index${extension}`)));
-
-/**
- * Null when `node <path>` finds a script: the file, else the name plus .js, .json or .node,
- * else a directory's package.json main (resolved the same way, or its index) or the
- * directory's index. Otherwise what is missing, to follow "there is nothing to run at <path>".
- */
-function whatIsMissing(path: string): string | null {
-  if (fileAt(path)) return null;
-  if (!isDirectory(path)) {
-    const near = SCRIPT_EXTENSIONS.map((extension) => path + extension).find(existsSync);
-    if (near === undefined) return '';
-    return ` (found ${basename(near)}, but without a loader in execArgv or NODE_OPTIONS Node adds only .js, .json or .node to a name)`;
-  }
-  let main: unknown;
-  try {
-    main = (JSON.parse(readFileSync(resolve(path, 'package.json'), 'utf8')) as { main?: unknown }).main;
-  } catch (error) {
-    // Node refuses a package.json it cannot parse, index or not.
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return ': it is a directory whose package.json Node cannot read';
-  }
-  const mainPath = typeof main === 'string' && main !== '' ? resolve(path, main) : null;
-  if ((mainPath !== null && (fileAt(mainPath) || indexIn(mainPath))) || indexIn(path)) return null;
-  if (mainPath === null) return ': it is a directory with no index.js and no package.json main';
-  return `: it is a directory with no index.js, and its package.json main ${String(main)} leads to no file`;
-}
-
 /** The coded error of a fork that created no process. */
 function forkFailed(id: number, cause: unknown): Error {
-  return createError('CC_ERR_WORKER_FORK_FAILED', { id, reason: cause instanceof Error ? cause.message : String(cause) }, cause);
+  return createError('CC_ERR_WORKER_FORK_FAILED', { id, reason: asError(cause).message }, cause);
 }
 
 /**

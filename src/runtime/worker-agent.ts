@@ -71,7 +71,12 @@ export function ready(): void {
  * shutdownTimeout still bounds it.
  */
 function appOwnsShutdown(): boolean {
-  return (cluster.worker?.listenerCount('disconnect') ?? 0) > 0 || appOwnsSignal('SIGTERM') || appOwnsSignal('SIGINT');
+  return appListensForDisconnect() || appOwnsSignal('SIGTERM') || appOwnsSignal('SIGINT');
+}
+
+/** The app ends itself on the worker's `disconnect`, node:cluster's own word that it is asked to go. */
+function appListensForDisconnect(): boolean {
+  return (cluster.worker?.listenerCount('disconnect') ?? 0) > 0;
 }
 
 /** The signals that stop a worker, in the order the agent hands them to an app (see signalApp). */
@@ -132,7 +137,7 @@ function createWorkerAgent(): WorkerAgent {
    * handles (the process group's).
    */
   const signalApp = () => {
-    if (appSignalled || (cluster.worker?.listenerCount('disconnect') ?? 0) > 0) return;
+    if (appSignalled || appListensForDisconnect()) return;
     const signal = stopSignals.find(appOwnsSignal);
     if (signal !== undefined) process.emit(signal, signal);
   };

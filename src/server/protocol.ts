@@ -12,7 +12,7 @@
  * client in `control-client.ts` and the CLI build requests from the same types.
  */
 import type * as Zod from 'zod';
-import { type ErrorCode, createError } from '../errors.js';
+import { type ErrorCode, asError, createError } from '../errors.js';
 import { MAX_SIZE, describeValue, sizeExpected } from '../options.js';
 
 /** UNIX socket paths are limited by `sun_path` (108 bytes on Linux, 104 elsewhere, NUL included). */
@@ -204,7 +204,7 @@ export function wireError(code: ErrorCode, details: Record<string, unknown> = {}
 export function toWireError(error: unknown, cmd: string): WireError {
   const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
   if (error instanceof Error && typeof code === 'string' && code.startsWith('CC_')) return { code, message: error.message };
-  return wireError('CC_ERR_SERVER_INTERNAL', { cmd, reason: clip(error instanceof Error ? error.message : String(error)) });
+  return wireError('CC_ERR_SERVER_INTERNAL', { cmd, reason: clip(asError(error).message) });
 }
 
 /** A control event as JSON-safe data. App messages that cannot be serialised are replaced. */

@@ -855,14 +855,14 @@ class Engine {
         this.setHealth('danger.backoff');
       } else if (c.health.startsWith('danger.probing') && danger) {
         this.setHealth('danger.backoff');
-      } else if (c.health === 'danger.probing.awaitingReady' && this.probesHealthy()) {
+      } else if (c.health === 'danger.probing.awaitingReady' && this.workersHealthy()) {
         // A probe that left at the control's request is no longer waited for.
         this.becomeSafe();
       }
       return;
     }
     if (e.type === 'control.probeReady') {
-      if (c.health === 'danger.probing.awaitingReady' && this.probesHealthy()) this.becomeSafe();
+      if (c.health === 'danger.probing.awaitingReady' && this.workersHealthy()) this.becomeSafe();
       return;
     }
     if (e.type === 'timer') {
@@ -877,7 +877,7 @@ class Engine {
         this.raise({ type: 'control.reconcile' });
       } else if (e.kind === 'minRestartAge' && c.health === 'danger.probing.aging') {
         // Safe only once the probes are ready: an app that hangs at boot is not healthy.
-        if (this.probesHealthy()) this.becomeSafe();
+        if (this.workersHealthy()) this.becomeSafe();
         else this.setHealth('danger.probing.awaitingReady');
       }
       return;
@@ -1001,7 +1001,7 @@ class Engine {
   }
 
   /** Every worker still running is ready (or leaving because the control asked), and no probe is of an abandoned rollout's generation. */
-  private probesHealthy(): boolean {
+  private workersHealthy(): boolean {
     const c = this.s.control;
     const abandoned = c.rolloutExits.length > this.s.settings.maxRestarts;
     return viewsOf(this.s).every((w) => (w.status === 'ready' || w.status === 'stopping') && (w.id < c.probeFrom || !(abandoned && w.generation === c.generation)));
