@@ -37,6 +37,13 @@ export interface SupervisionSettings {
   readonly maxRestarts: number;
   /** Sliding window (ms) for `maxRestarts`. */
   readonly restartWindow: number;
+  /**
+   * A ready worker whose memory (rss, reported by its agent) exceeds this many bytes is shut down
+   * gracefully and, with a size set, replaced; `null`: no limit. Needs the agent.
+   */
+  readonly maxMemory: number | null;
+  /** ms between two readings of the workers' memory, while `maxMemory` is set. */
+  readonly memoryCheckInterval: number;
 }
 
 export const defaultSettings: SupervisionSettings = Object.freeze({
@@ -53,10 +60,12 @@ export const defaultSettings: SupervisionSettings = Object.freeze({
   restartYield: 10,
   maxRestarts: 10,
   restartWindow: 60_000,
+  maxMemory: null,
+  memoryCheckInterval: 10_000,
 });
 
 /** What a caller may pass: every setting optional, and `size` may be `'cpus'`. */
-export type SettingsInput = Partial<Omit<SupervisionSettings, 'size'>> & { size?: number | 'cpus' | null };
+export type SettingsInput = Partial<Omit<SupervisionSettings, 'size' | 'maxMemory'>> & { size?: number | 'cpus' | null; maxMemory?: number | null };
 
 const durations = [
   'startupTimeout',
@@ -67,6 +76,7 @@ const durations = [
   'maxThrottleDelay',
   'restartProbation',
   'restartWindow',
+  'memoryCheckInterval',
 ] as const;
 
 const readyOns: readonly ReadyOn[] = ['listening', 'message', 'online'];
@@ -111,6 +121,7 @@ export function normalizeSettings(input: SettingsInput = {}, cpus = 1): Supervis
     }
     // No worker is ready at its fork: 0 would terminate every one of them, a crash loop by design.
     if (key === 'startupTimeout' && value === 0) throw invalid(key, 'expected a duration in ms > 0 (or Infinity), got 0: no worker could get ready');
+    if (key === 'memoryCheckInterval' && value === 0) throw invalid(key, 'expected a duration in ms > 0, got 0');
     settings[key] = value;
   }
   if (input.readyOn !== undefined) {
@@ -139,6 +150,13 @@ export function normalizeSettings(input: SettingsInput = {}, cpus = 1): Supervis
       throw invalid('maxRestarts', `expected a whole number ≥ 0 or Infinity, got ${describeValue(n)}`);
     }
     settings.maxRestarts = n;
+  }
+  if (input.maxMemory !== undefined && input.maxMemory !== null) {
+    const n = input.maxMemory;
+    if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) {
+      throw invalid('maxMemory', `expected a number of bytes > 0 (or null: no limit), got ${describeValue(n)}`);
+    }
+    settings.maxMemory = n;
   }
   if ((settings.maxThrottleDelay as number) < (settings.throttleDelay as number)) {
     // The one given is to blame: a throttleDelay above the default cap, or a cap below the delay.

@@ -295,7 +295,7 @@ export function createCli(io: CliIo): Cli {
       else out.line(text);
     };
     if (!invocation.quiet) control.on('transition', show);
-    for (const type of ['startRestart', 'restart', 'restartAbandoned', 'danger', 'safe', 'giveup', 'stop', 'exit', 'error'] as const) control.on(type, show);
+    for (const type of ['startRestart', 'restart', 'restartAbandoned', 'danger', 'safe', 'memoryLimit', 'giveup', 'stop', 'exit', 'error'] as const) control.on(type, show);
 
     // Said as it happens: after a give-up, the signal binding exits 1 as soon as the stop is done.
     const stopped = new Promise<ControlEventMap['stopped']>((resolve) =>

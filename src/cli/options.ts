@@ -13,6 +13,7 @@ export type OptionKind =
   | 'path'
   | 'size'
   | 'duration'
+  | 'bytes'
   | 'count'
   | 'readyOn'
   | 'env'
@@ -141,6 +142,21 @@ export const settingOptions: { readonly [K in SettingKey]-?: OptionSpec } = {
     value: 'MS',
     description: 'Sliding window for --max-restarts.',
     default: ms('restartWindow'),
+  }),
+  maxMemory: setting('maxMemory', {
+    flag: 'max-memory',
+    kind: 'bytes',
+    value: 'SIZE',
+    description:
+      "A ready worker whose memory (rss) exceeds this (512M, 1G: MiB, GiB) is shut down gracefully and replaced, as PM2's max_memory_restart. Read by the agent every --memory-check-interval.",
+    default: 'no limit',
+  }),
+  memoryCheckInterval: setting('memoryCheckInterval', {
+    flag: 'memory-check-interval',
+    kind: 'duration',
+    value: 'MS',
+    description: "Time between two readings of the workers' memory, with --max-memory.",
+    default: ms('memoryCheckInterval'),
   }),
 };
 

@@ -324,6 +324,8 @@ export function readEnvPair(pair: string): [string, string] {
 }
 
 const durationUnits: Record<string, number> = { '': 1, ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+/** Binary units, as PM2's max_memory_restart reads them: 512M is 512 MiB. */
+const byteUnits: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
 
 /**
  * An option's text (from a flag, an environment variable or a config file string) as the
@@ -352,6 +354,11 @@ const readers: { readonly [K in OptionKind]: Reader } = {
     const match = /^(-?\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text);
     if (match === null) throw bad('a duration such as 5000, 5000ms, 5s or 2m');
     return Number(match[1]) * durationUnits[match[2] ?? '']!;
+  },
+  bytes: (text, _, bad) => {
+    const match = /^(-?\d+(?:\.\d+)?)\s*([kmg]?b?)$/i.exec(text);
+    if (match === null) throw bad('a memory size such as 512M, 1.5G or 800000000 (bytes)');
+    return Math.round(Number(match[1]) * byteUnits[match[2]!.toLowerCase()]!);
   },
   count: (text, _, bad) => {
     if (infinite(text)) return Infinity;

@@ -6,10 +6,10 @@
  * are the workers' named actions and `adopt`; public events leave through `emit`; time
  * passes only through named delays.
  */
-import { type ActorRefFrom, and, assign, emit, enqueueActions, not, raise, sendTo, setup, stateIn } from 'xstate';
+import { type ActorRefFrom, and, assign, emit, enqueueActions, fromCallback, not, raise, sendTo, setup, stateIn } from 'xstate';
 import type { SupervisionSettings } from '../options.js';
 import { type ReconcilePlan, type RolloutStep, freeSlots, reconcile } from './reconcile.js';
-import { activeTally, hasOlderThan, liveViews, workerCount } from './worker-views.js';
+import { activeTally, hasOlderThan, liveViews, statusOf, workerCount } from './worker-views.js';
 import { type ListeningAddress, type WorkerExit, type WorkerFact, type WorkerInput, type WorkerNotice, workerMachine } from './worker.machine.js';
 
 export type WorkerRef = ActorRefFrom<typeof workerMachine>;
@@ -93,7 +93,15 @@ type InternalEvent =
   | { type: 'control.workerExit'; exit: WorkerExit }
   /** A worker got ready while the health region waits for every worker to be (see `probing`). */
   | { type: 'control.probeReady' }
-  | { type: `xstate.done.actor.${string}`; output: WorkerExit };
+  | { type: `xstate.done.actor.${string}`; output: WorkerExit }
+  | MemoryReading;
+
+/** From the `memoryWatch` actor (the runtime's): worker `id` uses `memory` bytes, more than maxMemory. */
+export interface MemoryReading {
+  type: 'control.overMemory';
+  id: number;
+  memory: number;
+}
 
 export type ControlEvent = ControlCommand | ControlFact | WorkerNotice | InternalEvent;
 
@@ -120,6 +128,8 @@ export type ControlEmitted =
    */
   | { type: 'restartAbandoned'; generation: number; cause: GiveUpCause; exits: number; window: number; maxRestarts: number }
   | { type: 'shutdown'; worker: WorkerInfo }
+  /** The worker's memory (bytes) exceeded maxMemory (`limit`): it is shut down and, with a size set, replaced. */
+  | { type: 'memoryLimit'; worker: WorkerInfo; memory: number; limit: number }
   | { type: 'terminate'; worker: WorkerInfo }
   | { type: 'kill'; worker: WorkerInfo }
   | { type: 'danger'; delay: number }
@@ -311,7 +321,15 @@ export const controlMachine = setup({
     events: {} as ControlEvent,
     emitted: {} as ControlEmitted,
   },
-  actors: { worker: workerMachine },
+  actors: {
+    worker: workerMachine,
+    /**
+     * While running, reads the memory of the ready workers every memoryCheckInterval when
+     * maxMemory is set, and sends back a `control.overMemory` for each over it. An effect:
+     * the runtime provides it (this one reads nothing).
+     */
+    memoryWatch: fromCallback<MemoryReading>(() => {}),
+  },
   actions: {
     /** Bind a worker the app forked itself (port handle) to the id the control gave it. */
     adopt: (_, _params: { handle: number; id: number }) => {},
@@ -416,6 +434,14 @@ export const controlMachine = setup({
       for (const ref of targets) enqueue.sendTo(ref, { type: event.type });
     }),
 
+    /** A ready worker uses more memory than maxMemory: it goes, as at `shutdown(id)`, and says why. */
+    shutdownOverMemory: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'control.overMemory') return;
+      const ref = context.workers[event.id]!;
+      enqueue.emit({ type: 'memoryLimit', worker: infoOf(ref), memory: event.memory, limit: context.settings.maxMemory ?? Infinity });
+      enqueue.sendTo(ref, { type: 'control.shutdown' });
+    }),
+
     /** A forced stop on top of a graceful one is announced too (a second SIGINT). */
     announceForcedStop: emit(({ context }) => ({ type: 'stop', force: true, reason: context.stopReason ?? 'stop' }) as const),
 
@@ -482,6 +508,11 @@ export const controlMachine = setup({
       return typeof id === 'number' && context.workers[id] !== undefined;
     },
     atSize: ({ context }) => isAtSize(context),
+    /** The worker of the event is ready (not booting, nor leaving already). */
+    isReadyWorker: ({ context, event }) => {
+      const ref = context.workers[(event as { id: number }).id];
+      return ref !== undefined && statusOf(ref) === 'ready';
+    },
     noOldWorkers: ({ context }) => !hasOlderThan(context.workers, context.generation),
     noWorkers: ({ context }) => workerCount(context.workers) === 0,
     /**
@@ -556,6 +587,7 @@ export const controlMachine = setup({
     },
     running: {
       type: 'parallel',
+      invoke: { src: 'memoryWatch' },
       entry: [assign({ stopReason: null, rolloutSize: null, ...noCrashes(), rollout: noCrashes() }), emit({ type: 'start' } as const), 'reconcileNext'],
       on: {
         'control.reconcile': { actions: 'reconcile' },
@@ -588,6 +620,7 @@ export const controlMachine = setup({
         // the worker's notice or its done event.
         'control.shutdown': { actions: ['commandWorkers', 'reconcileOnceHeard'] },
         'control.terminate': { actions: ['commandWorkers', 'reconcileOnceHeard'] },
+        'control.overMemory': { guard: 'isReadyWorker', actions: ['shutdownOverMemory', 'reconcileOnceHeard'] },
         'cluster.fork': { guard: 'isForeignFork', actions: [adoptAction, 'adoptForeign', 'reconcileNext'] },
         'worker.stopping': { actions: 'announceStopping' },
         'worker.serving': {

@@ -21,6 +21,7 @@ export const controlEventTypes = [
   'restart',
   'restartAbandoned',
   'shutdown',
+  'memoryLimit',
   'terminate',
   'kill',
   'danger',

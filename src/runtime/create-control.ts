@@ -23,6 +23,7 @@ import { MAX_SIZE, type SettingsInput, type SupervisionSettings, checkControlOpt
 import { controlEventTypes } from './control-events.js';
 import { availableParallelism } from 'node:os';
 import { type ClusterPort, type Clock, systemClock } from './cluster-port.js';
+import { memoryWatch } from './memory-watch.js';
 import { createNodeClusterPort } from './node-cluster.js';
 import { type ProcessSignals, bindProcessSignals } from './process-signals.js';
 
@@ -172,6 +173,10 @@ export function dotted(value: unknown): string {
 export function createControl(options: ControlOptions = {}): Control {
   checkControlOptions(options);
   const settings = normalizeSettings(options, availableParallelism());
+  // node:cluster's workers report their memory through the agent; a custom port answers stats() itself.
+  if (settings.maxMemory !== null && options.port === undefined && options.agent !== true) {
+    throw createError('CC_ERR_OPTION_INVALID', { option: 'maxMemory', reason: "needs agent: true: the worker agent reports each worker's memory" });
+  }
   // The port may report a failed effect only once the control exists to hear it.
   let reportError: (error: Error) => void = () => {};
   const port = options.port ?? createNodeClusterPort(options, (error) => reportError(error));
@@ -277,6 +282,13 @@ function bindControl(
           disconnect: (_, { id }) => port.disconnect(id),
           signal: (_, { id, signal }) => port.signal(id, signal),
         },
+      }),
+      memoryWatch: memoryWatch({
+        settings,
+        port,
+        clock,
+        readyWorkers: () => viewsOf(state().context.workers).flatMap((w) => (w.status === 'ready' ? [w.id] : [])),
+        onError: (error) => reportError(error),
       }),
     },
     actions: {

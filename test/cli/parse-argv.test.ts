@@ -93,6 +93,10 @@ describe('run', () => {
       'infinity',
       '--restart-window',
       '1h',
+      '--max-memory',
+      '512M',
+      '--memory-check-interval',
+      '30s',
     ]);
     expect(inv).toMatchObject({
       flags: {
@@ -109,6 +113,8 @@ describe('run', () => {
           restartProbation: 0,
           maxRestarts: Infinity,
           restartWindow: 3_600_000,
+          maxMemory: 512 * 1024 ** 2,
+          memoryCheckInterval: 30_000,
         },
       },
     });
@@ -127,6 +133,13 @@ describe('run', () => {
     expect(parseArgv(['run', 'a.js', '--dashboard=0', '--dashboard-host', '0.0.0.0'])).toMatchObject({
       flags: { dashboard: 0, dashboardHost: '0.0.0.0' },
     });
+  });
+
+  it('reads memory sizes in binary units, as PM2 does', () => {
+    const bytes = (text: string) => (parseArgv(['run', 'a.js', '--max-memory', text]) as { flags: { settings: { maxMemory?: number } } }).flags.settings.maxMemory;
+    expect([bytes('1000'), bytes('800K'), bytes('512m'), bytes('1.5G'), bytes('2gb')]).toEqual([1000, 800 * 1024, 512 * 1024 ** 2, 1.5 * 1024 ** 3, 2 * 1024 ** 3]);
+    expect(codeOf(() => parseArgv(['run', 'a.js', '--max-memory', 'lots']))).toBe('CC_ERR_OPTION_INVALID');
+    expect(codeOf(() => parseArgv(['run', 'a.js', '--max-memory', '512T']))).toBe('CC_ERR_OPTION_INVALID');
   });
 
   it('leaves range checks to normalizeSettings but refuses text that is no value', () => {

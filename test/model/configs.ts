@@ -41,11 +41,14 @@ export const lifecycleConfig: ModelConfig = {
       : true,
 };
 
-/** setSize, add and remove, overlapping, and a worker the app forks itself while running. */
+/**
+ * setSize, add and remove, overlapping, a worker the app forks itself while running, and
+ * maxMemory's readings (a worker over the limit goes and is replaced).
+ */
 export const resizeConfig: ModelConfig = {
   name: 'control resize',
   settings: { size: 1, maxRestarts: 100 },
-  commands: ['start', 'add', 'remove', 'setSize'],
+  commands: ['start', 'add', 'remove', 'setSize', 'overMemory'],
   sizes: [0, 2],
   faults: ['online', 'ready', 'drained'],
   forkExternal: 1,

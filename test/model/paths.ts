@@ -42,7 +42,9 @@ export type Command =
   | 'shutdownOne'
   | 'shutdownAll'
   | 'terminateOne'
-  | 'terminateAll';
+  | 'terminateAll'
+  /** A reading of maxMemory's watch: worker w is over the limit. */
+  | 'overMemory';
 
 export interface ModelConfig {
   name: string;
@@ -107,6 +109,7 @@ export function stimuliOf(s: ModelState, config: ModelConfig): Stimulus[] {
     if (has('add') && (c.size ?? liveCount) < maxSize) out.push({ type: 'control.add' });
     if (has('remove') && (c.size ?? liveCount) > 0) out.push({ type: 'control.remove' });
     if (has('restart') && c.generation < (config.maxGeneration ?? 2)) out.push({ type: 'control.restart' });
+    if (has('overMemory')) for (const { id, w } of driven) if (s.workers[id]!.state !== 'exited') out.push({ type: 'control.overMemory', w });
   }
   if (running || c.top === 'stopping') {
     for (const { id, w } of driven) {

@@ -185,6 +185,10 @@ export function runPath(path: ModelPath, recorder?: CoverageRecorder, { close = 
         case 'control.terminate':
           swallow(h.control.terminate(target));
           break;
+        // What the runtime's memory watch sends once it read the worker over maxMemory.
+        case 'control.overMemory':
+          h.control.actor.send({ type: 'control.overMemory', id: target!, memory: 2 ** 30 });
+          break;
         case 'world.crash':
           h.sim.crash(target!, 1, null);
           break;

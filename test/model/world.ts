@@ -178,6 +178,8 @@ export type Stimulus =
   | { type: 'control.restart' }
   | { type: 'control.shutdown'; w?: number }
   | { type: 'control.terminate'; w?: number }
+  /** The memory watch read worker w over maxMemory. */
+  | { type: 'control.overMemory'; w: number }
   | { type: 'world.online'; w: number }
   | { type: 'world.ready'; w: number }
   | { type: 'world.exitAtStart'; w: number }
@@ -269,6 +271,7 @@ type ControlEvent =
   | { type: 'control.restart' }
   | { type: 'control.shutdown'; id?: number }
   | { type: 'control.terminate'; id?: number }
+  | { type: 'control.overMemory'; id: number }
   | { type: 'worker.serving'; id: number }
   | { type: 'worker.stopping'; id: number; how: 'shutdown' | 'terminate' | 'kill' }
   | { type: 'worker.failing'; id: number }
@@ -388,6 +391,8 @@ class Engine {
         const target = id(x.w);
         return this.deliver('control', target === undefined ? { type: x.type } : { type: x.type, id: target });
       }
+      case 'control.overMemory':
+        return this.deliver('control', { type: 'control.overMemory', id: id(x.w)! });
       case 'world.crash':
         return this.exitProcess(procOf(s, id(x.w)!)!, 1, null);
       case 'world.exitFirst': {
@@ -923,6 +928,14 @@ class Engine {
       case 'control.terminate':
         this.commandWorkers(e);
         return this.sendToSelf({ type: 'control.reconcile' });
+      // A ready worker over maxMemory goes as at shutdown(id); any other is left alone.
+      case 'control.overMemory': {
+        const w = s.workers[e.id];
+        if (w === undefined || statusOf(w) !== 'ready') return;
+        this.emit(`memoryLimit#${e.id}`);
+        this.commandWorkers({ type: 'control.shutdown', id: e.id });
+        return this.sendToSelf({ type: 'control.reconcile' });
+      }
       case 'worker.ready':
         return this.routeFact(e);
       case 'worker.serving':

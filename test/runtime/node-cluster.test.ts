@@ -348,6 +348,35 @@ test('a worker the app forked just before createControl() is adopted before star
   expect(new Set(forks).size).toBe(forks.length);
 });
 
+describe('maxMemory', () => {
+  test('a worker over the limit is drained and replaced in its slot, exits 0, and no request fails', async () => {
+    const MiB = 1024 ** 2;
+    const { control, port } = await supervise({ app: 'memory-hog.cjs', size: 2, agent: true, maxMemory: 100 * MiB, memoryCheckInterval: 200 }, { HOG_MB: '120' });
+    const limits: Array<{ id: number; memory: number; limit: number }> = [];
+    control.on('memoryLimit', (e) => limits.push({ id: e.worker.id, memory: e.memory, limit: e.limit }));
+    const exits: Array<{ id: number; expected: boolean; code: number | null }> = [];
+    control.on('exit', (e) => exits.push({ id: e.exit.id, expected: e.exit.expected, code: e.exit.code }));
+    const readied: number[] = [];
+    control.on('ready', (e) => readied.push(e.worker.id));
+    await control.start();
+    const load = startLoad(port);
+    await until(() => exits.length > 0 && readied.includes(3), 'the exit of the worker over the limit and its replacement ready', { on: [[control, 'exit'], [control, 'ready']] });
+    const result = await load.stop();
+    const ready = (await control.status()).workers.filter((w) => w.state === 'online.ready');
+
+    expect(limits).toHaveLength(1);
+    expect(limits[0]).toMatchObject({ id: 1, limit: 100 * MiB });
+    expect(limits[0]!.memory).toBeGreaterThan(100 * MiB);
+    expect(exits).toEqual([{ id: 1, expected: true, code: 0 }]);
+    expect(ready.map((w) => [w.id, w.slot]).sort()).toEqual([
+      [2, 1],
+      [3, 0],
+    ]);
+    expect(result.failed).toBe(0);
+    expect(result.ok).toBeGreaterThan(0);
+  });
+});
+
 describe('a fork that throws', () => {
   test('is an error event and a startup failure: the control backs off, gives up, and every call settles', async () => {
     const port = await freePort();
