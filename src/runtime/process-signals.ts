@@ -21,14 +21,25 @@ export interface ProcessSignals {
  */
 const exitSoon = (code: number) => setImmediate(() => process.exit(code));
 
+/**
+ * A stop signal this soon after the one acted on is that signal delivered twice, not a second
+ * request: `timeout` and some scripts signal the process and then its whole process group,
+ * which it is in. Forcing the stop on it would SIGTERM workers that were draining.
+ */
+const DUPLICATE_SIGNAL_MS = 100;
+
 export function bindProcessSignals(control: Control, port: ClusterPort): ProcessSignals {
+  /** When the last stop signal acted on was handled (its handler's end: the stop's first step may take a while). */
+  let handledAt = -Infinity;
   const onStopSignal = () => {
+    if (performance.now() - handledAt < DUPLICATE_SIGNAL_MS) return;
     // The control's own state says whether this is the first stop request or the second.
     const stopping = control.actor.getSnapshot().matches('stopping');
     control.stop({ force: stopping }).then(
       () => exitSoon(control.actor.getSnapshot().context.stopReason === 'giveup' ? 1 : 0),
       () => exitSoon(1),
     );
+    handledAt = performance.now();
   };
   const onHangup = () => {
     control.restart().catch(() => {});

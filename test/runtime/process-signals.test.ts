@@ -50,13 +50,26 @@ test('a second SIGTERM forces the stop', async () => {
   await p.line((l) => l.event === 'started', 'the control started');
   p.child.kill('SIGTERM');
   await p.line((l) => l.event === 'stop', 'the graceful stop began');
-  p.child.kill('SIGTERM');
+  // A second request, as a person or a script sends it: later than a duplicate delivery of the first.
+  setTimeout(() => p.child.kill('SIGTERM'), 200);
   await p.exited;
   const exit = p.lines.find((l) => l.event === 'exit')?.exit as { signal: string };
   // stubborn.cjs ignores SIGTERM, so the forced stop escalates to SIGKILL after terminateTimeout.
   expect(exit.signal).toBe('SIGKILL');
   expect(workerPids(p).filter(isAlive)).toEqual([]);
 }, 20_000);
+
+test('a SIGTERM delivered twice at once (to the process, then to its group, as `timeout` sends it) stops gracefully', async () => {
+  const p = await runPrimary({ exec: app('http-slow-drain.cjs'), size: 2, env: { DRAIN_MS: '300' } });
+  await p.line((l) => l.event === 'started', 'the control started');
+  p.child.kill('SIGTERM');
+  // Delivered apart (a few ms), as the two kill() calls of `timeout` reach a process that ran in between.
+  setTimeout(() => p.child.kill('SIGTERM'), 20);
+  expect(await p.exited).toEqual({ code: 0, signal: null });
+  expect(p.lines.filter((l) => l.event === 'stop').map((l) => l.force)).toEqual([false]);
+  const exits = p.lines.filter((l) => l.event === 'exit').map((l) => l.exit as { expected: boolean; code: number });
+  expect(exits).toEqual([expect.objectContaining({ expected: true, code: 0 }), expect.objectContaining({ expected: true, code: 0 })]);
+});
 
 test('SIGHUP restarts every worker', async () => {
   const p = await runPrimary({ exec: app('http-plain.cjs'), size: 2, restartProbation: 100 });
