@@ -59,6 +59,7 @@ export function formatStatus(status: ControlStatus, now: number): string {
   const rows = status.workers.map((w) => [
     String(w.id),
     w.pid === null ? '-' : String(w.pid),
+    String(w.slot),
     w.state,
     String(w.generation),
     formatDuration(w.uptime),
@@ -66,8 +67,8 @@ export function formatStatus(status: ControlStatus, now: number): string {
     w.connections === null ? '-' : String(w.connections),
     formatBytes(w.memory),
   ]);
-  const header = ['ID', 'PID', 'STATE', 'GEN', 'UPTIME', 'RESTARTS', 'CONNS', 'MEMORY'];
-  return `${summary}\n${table(header, rows, [true, true, false, true, true, true, true, true])}`;
+  const header = ['ID', 'PID', 'SLOT', 'STATE', 'GEN', 'UPTIME', 'RESTARTS', 'CONNS', 'MEMORY'];
+  return `${summary}\n${table(header, rows, [true, true, true, false, true, true, true, true, true])}`;
 }
 
 export function formatSize(result: SizeResult): string {

@@ -300,7 +300,7 @@ export const commandSpecs = {
   },
   status: {
     name: 'status',
-    summary: 'Show the control and every worker: id, pid, state, generation, uptime, restarts, connections, memory.',
+    summary: 'Show the control and every worker: id, pid, slot, state, generation, uptime, restarts, connections, memory.',
     positionals: [],
     options: remote,
     examples: ['clusterchart status', 'clusterchart status --json'],

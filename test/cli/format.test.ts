@@ -48,9 +48,9 @@ describe('status', () => {
     );
     expect(text.split('\n')).toEqual([
       'control 10 running · size 2 · generation 3 · health danger · restarting · up 2m5s',
-      'ID  PID  STATE         GEN  UPTIME  RESTARTS  CONNS    MEMORY',
-      ' 4   11  online.ready    3    1m1s         2      5  50.0 MiB',
-      ' 5    -  starting        3       -         0      -         -',
+      'ID  PID  SLOT  STATE         GEN  UPTIME  RESTARTS  CONNS    MEMORY',
+      ' 4   11     0  online.ready    3    1m1s         2      5  50.0 MiB',
+      ' 5    -     1  starting        3       -         0      -         -',
     ]);
     expect(formatStatus({ master: { pid: 1, state: 'idle', size: null, generation: 0, health: 'ok', restarting: false, startTime: null }, workers: [] }, 0)).toBe(
       'control 1 idle · size any · generation 0 · health ok\nno workers',

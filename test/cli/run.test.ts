@@ -70,9 +70,9 @@ describe('status', () => {
     expect(table.code).toBe(0);
     const [summary, header, ...rows] = table.stdout.trimEnd().split('\n');
     expect(summary).toMatch(new RegExp(`^control ${run.pid} running · size 2 · generation 1 · health ok · up `));
-    expect(header!.split(/\s+/)).toEqual(['ID', 'PID', 'STATE', 'GEN', 'UPTIME', 'RESTARTS', 'CONNS', 'MEMORY']);
+    expect(header!.split(/\s+/)).toEqual(['ID', 'PID', 'SLOT', 'STATE', 'GEN', 'UPTIME', 'RESTARTS', 'CONNS', 'MEMORY']);
     expect(rows).toHaveLength(2);
-    expect(rows[0]!.trim().split(/\s+/).slice(0, 4)).toEqual(['1', String(json.workers[0]!.pid), 'online.ready', '1']);
+    expect(rows[0]!.trim().split(/\s+/).slice(0, 5)).toEqual(['1', String(json.workers[0]!.pid), '0', 'online.ready', '1']);
     expect(rows[0]).toMatch(/MiB$/);
   });
 });
