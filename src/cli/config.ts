@@ -31,6 +31,8 @@ export interface RunConfig {
   readonly control: string;
   /** Extra environment of every worker. */
   readonly env: Readonly<Record<string, string>>;
+  /** Node options of every worker, after the control's own. */
+  readonly nodeArgs: readonly string[];
   /** null: no dashboard. */
   readonly dashboard: { readonly port: number; readonly host: string } | null;
 }
@@ -43,6 +45,7 @@ interface Layer {
   settings: SettingsInput;
   control?: string;
   env?: Record<string, string>;
+  nodeArgs?: string[];
   dashboard?: number | true | false;
   dashboardHost?: string;
 }
@@ -51,7 +54,7 @@ export const configFileName = 'clusterchart.config.json';
 export const defaultControl = otherOptions.control.default;
 
 const settingKeys = Object.keys(settingOptions) as Array<keyof SettingsInput>;
-const extraKeys = ['control', 'env', 'dashboard', 'dashboardHost'] as const;
+const extraKeys = ['control', 'env', 'nodeArgs', 'dashboard', 'dashboardHost'] as const;
 const knownKeys: readonly string[] = [...settingKeys, ...extraKeys];
 
 /** The environment variables clusterchart reads. */
@@ -129,6 +132,11 @@ function fileLayer(value: unknown, source: string): Layer {
       layer.control = raw;
     } else if (key === 'env') {
       layer.env = envObject(raw, invalid);
+    } else if (key === 'nodeArgs') {
+      if (!Array.isArray(raw) || raw.some((arg) => typeof arg !== 'string' || !arg.startsWith('-'))) {
+        throw invalid('nodeArgs must be an array of Node options, such as ["--expose-gc", "--max-old-space-size=4096"]');
+      }
+      layer.nodeArgs = raw as string[];
     } else if (key === 'dashboard') {
       if (typeof raw === 'boolean') layer.dashboard = raw;
       else layer.dashboard = portOf(raw, `${source}: dashboard`);
@@ -200,6 +208,7 @@ function flagLayer(flags: RunFlags): Layer {
     settings: checkedEach(flags.settings, nameOf),
     ...(flags.control === undefined ? {} : { control: flags.control }),
     ...(flags.env === undefined ? {} : { env: flags.env }),
+    ...(flags.nodeArgs === undefined ? {} : { nodeArgs: flags.nodeArgs }),
     ...(flags.dashboard === undefined ? {} : { dashboard: flags.dashboard }),
     ...(flags.dashboardHost === undefined ? {} : { dashboardHost: flags.dashboardHost }),
   };
@@ -259,6 +268,7 @@ export function resolveRunConfig(flags: RunFlags, sources: ConfigSources = {}): 
   const merged: SettingsInput = { size: 'cpus' };
   let control: string = defaultControl;
   let env: Record<string, string> = {};
+  let nodeArgs: readonly string[] = [];
   let dashboard: number | boolean = false;
   let dashboardHost: string = defaultDashboardHost;
   /** The layer each setting's value came from, to name it in an error of the merged settings. */
@@ -271,6 +281,8 @@ export function resolveRunConfig(flags: RunFlags, sources: ConfigSources = {}): 
     }
     if (layer.control !== undefined) control = layer.control;
     if (layer.env !== undefined) env = { ...env, ...layer.env };
+    // A list, not a set of names: a later layer's replaces it.
+    if (layer.nodeArgs !== undefined) nodeArgs = layer.nodeArgs;
     if (layer.dashboard !== undefined) dashboard = layer.dashboard;
     if (layer.dashboardHost !== undefined) dashboardHost = layer.dashboardHost;
   }
@@ -289,6 +301,7 @@ export function resolveRunConfig(flags: RunFlags, sources: ConfigSources = {}): 
     settings,
     control,
     env: Object.freeze(env),
+    nodeArgs: Object.freeze([...nodeArgs]),
     dashboard: port === null ? null : Object.freeze({ port, host: dashboardHost }),
   });
 }

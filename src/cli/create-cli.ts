@@ -244,6 +244,8 @@ export function createCli(io: CliIo): Cli {
       exec: script,
       args: invocation.args,
       env: config.env,
+      // node:cluster's default, with the --node-arg options after it.
+      ...(config.nodeArgs.length === 0 ? {} : { execArgv: [...process.execArgv, ...config.nodeArgs] }),
       agent: true,
       signals: true,
       ...(invocation.inspect ? { inspect: (event: InspectionEvent) => out.err(inspectionLine(event)) } : {}),

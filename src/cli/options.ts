@@ -181,6 +181,15 @@ export const otherOptions = {
     description: 'Set an environment variable of every worker (repeatable). Config files take an object.',
     configKey: 'env',
   },
+  nodeArg: {
+    flag: 'node-arg',
+    kind: 'string',
+    value: 'ARG',
+    repeatable: true,
+    description:
+      "A Node option of every worker (repeatable; write it with `=`: --node-arg=--expose-gc), after run's own; for those NODE_OPTIONS refuses. Config files take an array, `nodeArgs`.",
+    configKey: 'nodeArgs',
+  },
   dashboard: {
     flag: 'dashboard',
     kind: 'port',
@@ -291,7 +300,7 @@ export const commandSpecs = {
       "The app's own arguments go after `--`; any other word after the script is a usage error.",
     positionals: [{ name: 'script', description: 'The worker script (the app).', required: true }],
     rest: 'args',
-    options: [...settingNames, 'control', 'env', 'dashboard', 'dashboardHost', 'inspect', 'quiet', 'help'],
+    options: [...settingNames, 'control', 'env', 'nodeArg', 'dashboard', 'dashboardHost', 'inspect', 'quiet', 'help'],
     examples: [
       'clusterchart run server.js --size 4',
       'clusterchart run server.js --size cpus --shutdown-timeout 10s --env PORT=8080 -- --verbose',

@@ -28,6 +28,8 @@ export interface RunFlags {
   settings: SettingsInput;
   control?: string;
   env?: Record<string, string>;
+  /** Node options of every worker, after the control's own (`--node-arg`). */
+  nodeArgs?: string[];
   /** A port, or true for the default port. */
   dashboard?: number | true;
   dashboardHost?: string;
@@ -305,6 +307,8 @@ function runFlags(values: Values): RunFlags {
   if (control !== undefined) flags.control = readValue(options.control, control, '--control') as string;
   const env = values.env;
   if (Array.isArray(env)) flags.env = Object.fromEntries(env.map((pair) => readEnvPair(pair)));
+  const nodeArgs = values.nodeArg;
+  if (Array.isArray(nodeArgs)) flags.nodeArgs = nodeArgs.map(readNodeArg);
   const dashboard = values.dashboard;
   if (dashboard === true) flags.dashboard = true;
   else if (typeof dashboard === 'string') flags.dashboard = readValue(options.dashboard, dashboard, '--dashboard') as number;
@@ -321,6 +325,14 @@ export function readEnvPair(pair: string): [string, string] {
     throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command: 'run', reason: `--env takes KEY=VALUE, got ${JSON.stringify(pair)}` });
   }
   return [key, pair.slice(eq + 1)];
+}
+
+/** A Node option: `--expose-gc`, `--max-old-space-size=4096`; not the script's own arguments. */
+function readNodeArg(arg: string): string {
+  if (!arg.startsWith('-')) {
+    throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command: 'run', reason: `--node-arg takes a Node option such as --node-arg=--expose-gc, got ${JSON.stringify(arg)} (the app's own arguments go after --)` });
+  }
+  return arg;
 }
 
 const durationUnits: Record<string, number> = { '': 1, ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };

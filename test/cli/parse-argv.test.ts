@@ -135,6 +135,15 @@ describe('run', () => {
     });
   });
 
+  it('--node-arg is repeatable and takes Node options only', () => {
+    // A value that looks like a flag must be written with `=`.
+    expect(codeOf(() => parseArgv(['run', 'a.js', '--node-arg', '--expose-gc']))).toBe('CC_ERR_CLI_MISSING_VALUE');
+    expect(parseArgv(['run', 'a.js', '--node-arg=--expose-gc', '--node-arg=--max-old-space-size=4096'])).toMatchObject({
+      flags: { nodeArgs: ['--expose-gc', '--max-old-space-size=4096'] },
+    });
+    expect(codeOf(() => parseArgv(['run', 'a.js', '--node-arg=port']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
+  });
+
   it('reads memory sizes in binary units, as PM2 does', () => {
     const bytes = (text: string) => (parseArgv(['run', 'a.js', '--max-memory', text]) as { flags: { settings: { maxMemory?: number } } }).flags.settings.maxMemory;
     expect([bytes('1000'), bytes('800K'), bytes('512m'), bytes('1.5G'), bytes('2gb')]).toEqual([1000, 800 * 1024, 512 * 1024 ** 2, 1.5 * 1024 ** 3, 2 * 1024 ** 3]);

@@ -351,16 +351,18 @@ describe('what reaches the workers', () => {
     mkdirSync(out);
     const cwd = join(dir, 'app');
     mkdirSync(cwd);
-    writeFileSync(join(cwd, 'clusterchart.config.json'), JSON.stringify({ size: 2, env: { FROM_FILE: 'file', BOTH: 'file' } }));
-    await startRun([fixture('env-app.cjs'), '--env', 'BOTH=flag', '--env', `OUT_DIR=${out}`, '--', '--flag', 'value'], {
+    writeFileSync(join(cwd, 'clusterchart.config.json'), JSON.stringify({ size: 2, env: { FROM_FILE: 'file', BOTH: 'file' }, nodeArgs: ['--max-old-space-size=300'] }));
+    await startRun([fixture('env-app.cjs'), '--env', 'BOTH=flag', '--env', `OUT_DIR=${out}`, '--node-arg=--expose-gc', '--node-arg=--stack-trace-limit=50', '--', '--flag', 'value'], {
       sock,
       cwd,
       env: cleanEnv({ CLUSTERCHART_SHUTDOWN_TIMEOUT: '1s' }),
     });
-    const seen = readdirSync(out).map((f) => JSON.parse(readFileSync(join(out, f), 'utf8')) as { argv: string[]; env: Record<string, string> });
+    const seen = readdirSync(out).map((f) => JSON.parse(readFileSync(join(out, f), 'utf8')) as { argv: string[]; execArgv: string[]; env: Record<string, string> });
     expect(seen).toHaveLength(2);
     for (const worker of seen) {
       expect(worker.argv).toEqual(['--flag', 'value']);
+      // The flags' list replaces the file's; the agent's preload comes after it.
+      expect(worker.execArgv).toEqual(['--expose-gc', '--stack-trace-limit=50', '--require', expect.stringMatching(/worker\.cjs$/)]);
       expect(worker.env).toMatchObject({ FROM_FILE: 'file', BOTH: 'flag', CLUSTERCHART_SLOT: expect.stringMatching(/^[01]$/) });
     }
     expect(seen.map((w) => w.env.CLUSTERCHART_SLOT).sort()).toEqual(['0', '1']);
