@@ -38,8 +38,9 @@ export interface SupervisionSettings {
   /** Sliding window (ms) for `maxRestarts`. */
   readonly restartWindow: number;
   /**
-   * A ready worker whose memory (rss, reported by its agent) exceeds this many bytes is shut down
-   * gracefully and, with a size set, replaced; `null`: no limit. Needs the agent.
+   * A ready worker whose memory (rss, reported by its agent) exceeds this many bytes is replaced
+   * (the new one first, then it drains; with no size set it is only shut down); `null`: no
+   * limit. Needs the agent.
    */
   readonly maxMemory: number | null;
   /** ms between two readings of the workers' memory, while `maxMemory` is set. */
@@ -121,7 +122,8 @@ export function normalizeSettings(input: SettingsInput = {}, cpus = 1): Supervis
     }
     // No worker is ready at its fork: 0 would terminate every one of them, a crash loop by design.
     if (key === 'startupTimeout' && value === 0) throw invalid(key, 'expected a duration in ms > 0 (or Infinity), got 0: no worker could get ready');
-    if (key === 'memoryCheckInterval' && value === 0) throw invalid(key, 'expected a duration in ms > 0, got 0');
+    // Each reading asks every worker over IPC.
+    if (key === 'memoryCheckInterval' && value < 100) throw invalid(key, `expected a duration of at least 100 ms, got ${String(value)}`);
     settings[key] = value;
   }
   if (input.readyOn !== undefined) {
@@ -154,7 +156,7 @@ export function normalizeSettings(input: SettingsInput = {}, cpus = 1): Supervis
   if (input.maxMemory !== undefined && input.maxMemory !== null) {
     const n = input.maxMemory;
     if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) {
-      throw invalid('maxMemory', `expected a number of bytes > 0 (or null: no limit), got ${describeValue(n)}`);
+      throw invalid('maxMemory', `expected a number of bytes > 0, got ${describeValue(n)}`);
     }
     settings.maxMemory = n;
   }

@@ -138,7 +138,7 @@ const eventLines: { readonly [T in WireEvent['type']]?: (event: EventOf<T>) => s
   restartAbandoned: (e) => `control: restart to generation ${e.generation} abandoned: ${limitPassed(e, 'crashes in a row')}; the older workers keep serving`,
   danger: (e) => `control: danger, crash loop: forks held back ${formatDuration(e.delay)}`,
   safe: () => 'control: safe again',
-  memoryLimit: (e) => `${workerName(e.worker)} uses ${formatBytes(e.memory)}, over maxMemory (${formatBytes(e.limit)}): shutting it down`,
+  memoryLimit: (e) => `${workerName(e.worker)} uses ${formatBytes(e.memory)}, over maxMemory (${formatBytes(e.limit)}): replacing it`,
   giveup: (e) => `control: giving up: ${limitPassed(e, 'crashes in a row at startup or before minRestartAge')}`,
   exit: (e) =>
     e.exit.expected ? null : `${workerName(e.worker)} exited unexpectedly (${e.exit.signal ?? `code ${String(e.exit.code)}`}, ${e.exit.phase})${exitReason(e.exit)}`,

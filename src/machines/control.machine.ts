@@ -48,6 +48,8 @@ export interface ControlContext {
   rollout: CrashCounts;
   /** Why the control last stopped. */
   stopReason: 'stop' | 'giveup' | null;
+  /** Workers over maxMemory, to be shut down once their replacements are ready (reconcile.ts), until they exit. */
+  retiring: number[];
 }
 
 /** The counts the give-up limits are checked against (see ControlContext). */
@@ -128,7 +130,10 @@ export type ControlEmitted =
    */
   | { type: 'restartAbandoned'; generation: number; cause: GiveUpCause; exits: number; window: number; maxRestarts: number }
   | { type: 'shutdown'; worker: WorkerInfo }
-  /** The worker's memory (bytes) exceeded maxMemory (`limit`): it is shut down and, with a size set, replaced. */
+  /**
+   * The worker's memory (bytes) exceeded maxMemory (`limit`): with a size set, it is replaced, and
+   * shut down once its replacement is ready; without one, shut down now.
+   */
   | { type: 'memoryLimit'; worker: WorkerInfo; memory: number; limit: number }
   | { type: 'terminate'; worker: WorkerInfo }
   | { type: 'kill'; worker: WorkerInfo }
@@ -406,6 +411,7 @@ export const controlMachine = setup({
         rollout,
         forkBudget,
         concurrency: context.settings.restartConcurrency,
+        retiring: context.retiring,
       });
       for (const id of plan.shutdown) enqueue.sendTo(context.workers[id]!, { type: 'control.shutdown' });
       if (plan.fork.length === 0) return;
@@ -434,12 +440,22 @@ export const controlMachine = setup({
       for (const ref of targets) enqueue.sendTo(ref, { type: event.type });
     }),
 
-    /** A ready worker uses more memory than maxMemory: it goes, as at `shutdown(id)`, and says why. */
-    shutdownOverMemory: enqueueActions(({ context, event, enqueue }) => {
+    /**
+     * A ready worker uses more memory than maxMemory. With a size to keep, it retires: the
+     * reconciler forks its replacement first and shuts it down once that one is ready, as a
+     * rollout does; without one, it goes now, as at `shutdown(id)`, once it heard.
+     */
+    recycleOverMemory: enqueueActions(({ context, event, enqueue, self }) => {
       if (event.type !== 'control.overMemory') return;
       const ref = context.workers[event.id]!;
       enqueue.emit({ type: 'memoryLimit', worker: infoOf(ref), memory: event.memory, limit: context.settings.maxMemory ?? Infinity });
+      if (effectiveSize(context) !== null) {
+        enqueue.assign({ retiring: [...context.retiring, event.id] });
+        enqueue.raise({ type: 'control.reconcile' });
+        return;
+      }
       enqueue.sendTo(ref, { type: 'control.shutdown' });
+      enqueue.sendTo(self, { type: 'control.reconcile' });
     }),
 
     /** A forced stop on top of a graceful one is announced too (a second SIGINT). */
@@ -471,6 +487,7 @@ export const controlMachine = setup({
       const ref = context.workers[exit.id];
       if (ref === undefined) return;
       enqueue.assign({ workers: without(context.workers, exit.id) });
+      if (context.retiring.includes(exit.id)) enqueue.assign({ retiring: context.retiring.filter((id) => id !== exit.id) });
       enqueue.stopChild(ref);
       enqueue.emit({ type: 'exit', worker: { id: exit.id, pid: exit.pid, slot: exit.slot, generation: exit.generation }, exit });
       if (!check(within.running)) return;
@@ -508,10 +525,11 @@ export const controlMachine = setup({
       return typeof id === 'number' && context.workers[id] !== undefined;
     },
     atSize: ({ context }) => isAtSize(context),
-    /** The worker of the event is ready (not booting, nor leaving already). */
+    /** The worker of the event is ready (not booting, nor leaving or retiring already). */
     isReadyWorker: ({ context, event }) => {
-      const ref = context.workers[(event as { id: number }).id];
-      return ref !== undefined && statusOf(ref) === 'ready';
+      const { id } = event as { id: number };
+      const ref = context.workers[id];
+      return ref !== undefined && statusOf(ref) === 'ready' && !context.retiring.includes(id);
     },
     noOldWorkers: ({ context }) => !hasOlderThan(context.workers, context.generation),
     noWorkers: ({ context }) => workerCount(context.workers) === 0,
@@ -558,6 +576,7 @@ export const controlMachine = setup({
     crashStreak: 0,
     rollout: noCrashes(),
     stopReason: null,
+    retiring: [],
   }),
   initial: 'idle',
   on: {
@@ -620,7 +639,7 @@ export const controlMachine = setup({
         // the worker's notice or its done event.
         'control.shutdown': { actions: ['commandWorkers', 'reconcileOnceHeard'] },
         'control.terminate': { actions: ['commandWorkers', 'reconcileOnceHeard'] },
-        'control.overMemory': { guard: 'isReadyWorker', actions: ['shutdownOverMemory', 'reconcileOnceHeard'] },
+        'control.overMemory': { guard: 'isReadyWorker', actions: 'recycleOverMemory' },
         'cluster.fork': { guard: 'isForeignFork', actions: [adoptAction, 'adoptForeign', 'reconcileNext'] },
         'worker.stopping': { actions: 'announceStopping' },
         'worker.serving': {

@@ -31,6 +31,11 @@ export interface ReconcileInput {
   forkBudget: number;
   /** restartConcurrency: surge allowed above the size during a rollout. */
   concurrency: number;
+  /**
+   * Workers to replace before they go (over maxMemory): like an older generation's in a rollout,
+   * each leaves once a replacement is ready, rollout or not.
+   */
+  retiring?: readonly number[];
 }
 
 export interface ReconcilePlan {
@@ -61,15 +66,19 @@ export function freeSlots(holders: readonly WorkerView[], count: number): number
 }
 
 export function reconcile(input: ReconcileInput): ReconcilePlan {
-  const { workers, size, generation, rollout, forkBudget, concurrency } = input;
+  const { workers, size, generation, forkBudget, concurrency, retiring = [] } = input;
   if (size === null) return { fork: [], shutdown: [] };
   const active = workers.filter(isActive);
   const current: WorkerView[] = [];
   const old: WorkerView[] = [];
-  for (const w of active) (w.generation < generation ? old : current).push(w);
+  // Outside a rollout, an older generation (one whose rollout was abandoned) serves as any other.
+  const isOld = (w: WorkerView) => retiring.includes(w.id) || (input.rollout !== 'idle' && w.generation < generation);
+  for (const w of active) (isOld(w) ? old : current).push(w);
+  // Retiring workers alone are replaced as a rollout past its canary replaces.
+  const rollout = input.rollout === 'idle' ? 'rolling' : input.rollout;
 
   // Size 0 needs no canary: every worker simply goes.
-  if (old.length === 0 || rollout === 'idle' || size === 0) {
+  if (old.length === 0 || size === 0) {
     const missing = size - active.length;
     if (missing > 0) return { fork: freeSlots(active, Math.min(missing, forkBudget)), shutdown: [] };
     if (missing === 0) return { fork: [], shutdown: [] };

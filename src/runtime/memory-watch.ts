@@ -2,8 +2,8 @@
  * maxMemory's reading: the `memoryWatch` actor the control machine invokes while running. Every
  * memoryCheckInterval it asks the agents of the ready workers for their memory (rss) and sends
  * the control a `control.overMemory` for each worker over the limit; the machine decides what
- * follows (it shuts the worker down, and the reconciler replaces it). Without maxMemory it
- * reads nothing.
+ * follows (the worker retires: the reconciler forks its replacement, and shuts it down once
+ * that one is ready). Without maxMemory it reads nothing.
  */
 import { fromCallback } from 'xstate';
 import type { MemoryReading } from '../machines/control.machine.js';

@@ -22,11 +22,13 @@ export interface ProcessSignals {
 const exitSoon = (code: number) => setImmediate(() => process.exit(code));
 
 /**
- * A stop signal this soon after the one acted on is that signal delivered twice, not a second
- * request: `timeout` and some scripts signal the process and then its whole process group,
- * which it is in. Forcing the stop on it would SIGTERM workers that were draining.
+ * A stop signal this soon after the one acted on was handled is that signal delivered twice,
+ * not a second request: `timeout` and some scripts signal the process and then its whole
+ * process group, which it is in, and the two deliveries are handled back to back. Forcing
+ * the stop on it would SIGTERM workers that were draining. A person's double Ctrl-C is
+ * slower than this.
  */
-const DUPLICATE_SIGNAL_MS = 100;
+const DUPLICATE_SIGNAL_MS = 20;
 
 export function bindProcessSignals(control: Control, port: ClusterPort): ProcessSignals {
   /** When the last stop signal acted on was handled (its handler's end: the stop's first step may take a while). */

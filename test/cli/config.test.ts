@@ -73,7 +73,7 @@ describe('run configuration', () => {
       CLUSTERCHART_MAX_RESTARTS: '8',
       CLUSTERCHART_RESTART_WINDOW: '9',
       CLUSTERCHART_MAX_MEMORY: '1G',
-      CLUSTERCHART_MEMORY_CHECK_INTERVAL: '10',
+      CLUSTERCHART_MEMORY_CHECK_INTERVAL: '100',
       CLUSTERCHART_DASHBOARD: '9200',
       CLUSTERCHART_DASHBOARD_HOST: '::1',
       CLUSTERCHART_SLOT: 'ignored, set by clusterchart in workers',
@@ -94,7 +94,7 @@ describe('run configuration', () => {
       maxRestarts: 8,
       restartWindow: 9,
       maxMemory: 1024 ** 3,
-      memoryCheckInterval: 10,
+      memoryCheckInterval: 100,
     });
     expect(config.dashboard).toEqual({ port: 9200, host: '::1' });
     expect(resolveWith(flags(), { CLUSTERCHART_DASHBOARD: 'true' }).dashboard).toEqual({ port: 9464, host: '127.0.0.1' });

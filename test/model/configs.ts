@@ -43,7 +43,7 @@ export const lifecycleConfig: ModelConfig = {
 
 /**
  * setSize, add and remove, overlapping, a worker the app forks itself while running, and
- * maxMemory's readings (a worker over the limit goes and is replaced).
+ * maxMemory's readings (a worker over the limit is replaced, then goes).
  */
 export const resizeConfig: ModelConfig = {
   name: 'control resize',
@@ -122,12 +122,13 @@ export const badDeployConfig: ModelConfig = {
 
 /**
  * No size set: the control keeps what runs (workers the app forks itself); add, remove and
- * restart are relative to that; a stop during a rollout, then a start.
+ * restart are relative to that; a stop during a rollout, then a start; a worker over
+ * maxMemory goes without a replacement (except during a rollout, which keeps a size).
  */
 export const unsizedConfig: ModelConfig = {
   name: 'control unsized',
   settings: { size: null, maxRestarts: 100 },
-  commands: ['start', 'stop', 'add', 'remove', 'restart', 'shutdownOne'],
+  commands: ['start', 'stop', 'add', 'remove', 'restart', 'shutdownOne', 'overMemory'],
   faults: ['obeySigterm'],
   forkExternal: 1,
   maxSize: 2,

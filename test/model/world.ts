@@ -147,6 +147,8 @@ export interface ControlPart {
   /** The rollout's own crashes (its new generation's, while an older one serves), in the window. */
   rolloutExits: number[];
   stopReason: 'stop' | 'giveup' | null;
+  /** Workers over maxMemory, replaced before they go, until they exit. */
+  retiring: number[];
 }
 
 export interface ModelState {
@@ -232,6 +234,7 @@ export function initialState(input: SettingsInput): ModelState {
       recentExits: [],
       rolloutExits: [],
       stopReason: null,
+      retiring: [],
     },
     workers: {},
     procs: [],
@@ -929,10 +932,16 @@ class Engine {
         this.commandWorkers(e);
         return this.sendToSelf({ type: 'control.reconcile' });
       // A ready worker over maxMemory goes as at shutdown(id); any other is left alone.
+      // A ready worker over maxMemory is replaced before it goes (with a size to keep), or goes
+      // as at shutdown(id); a worker not ready, or retiring already, is left alone.
       case 'control.overMemory': {
         const w = s.workers[e.id];
-        if (w === undefined || statusOf(w) !== 'ready') return;
+        if (w === undefined || statusOf(w) !== 'ready' || c.retiring.includes(e.id)) return;
         this.emit(`memoryLimit#${e.id}`);
+        if (effectiveSize(c) !== null) {
+          c.retiring = [...c.retiring, e.id];
+          return this.raise({ type: 'control.reconcile' });
+        }
         this.commandWorkers({ type: 'control.shutdown', id: e.id });
         return this.sendToSelf({ type: 'control.reconcile' });
       }
@@ -1170,6 +1179,7 @@ class Engine {
       rollout,
       forkBudget,
       concurrency: s.settings.restartConcurrency,
+      retiring: c.retiring,
     });
     for (const id of plan.shutdown) this.sendTo(id, { type: 'control.shutdown' });
     for (const slot of plan.fork) {
@@ -1185,6 +1195,7 @@ class Engine {
     const c = s.control;
     if (s.workers[exit.id] === undefined) return;
     delete s.workers[exit.id];
+    c.retiring = c.retiring.filter((id) => id !== exit.id);
     this.emit(exitLabel(exit));
     if (c.top !== 'running') return;
     const since = exit.at - s.settings.restartWindow;

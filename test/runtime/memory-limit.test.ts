@@ -1,8 +1,8 @@
 /**
  * maxMemory on the simulated cluster and clock: the memory watch reads the ready workers'
- * agents every memoryCheckInterval; a worker over the limit is shut down gracefully and
- * replaced; without maxMemory, or once the control stopped, nothing is read. (The real
- * processes: node-cluster.test.ts, "maxMemory".)
+ * agents every memoryCheckInterval; a worker over the limit is replaced, and shut down once
+ * its replacement is ready (at once when no size is kept); without maxMemory, or once the
+ * control stopped, nothing is read. (The real processes: node-cluster.test.ts, "maxMemory".)
  */
 import { expect, test } from 'vitest';
 import { createControl } from '../../src/runtime/create-control.js';
@@ -23,7 +23,7 @@ async function advance(clock: { advance(ms: number): void }, ms: number) {
   }
 }
 
-test('a ready worker over maxMemory is shut down gracefully and replaced in its slot; the others stay', async () => {
+test('a ready worker over maxMemory is replaced first, in its slot, and shut down once the replacement is ready', async () => {
   // Worker #2 holds 150 MiB; every other, the replacement included, 30 MiB.
   const s = simulate({ size: 2, maxMemory: 100 * MiB, memoryCheckInterval: 1000 }, ({ id }) => ({
     stats: { connections: 0, memory: (id === 2 ? 150 : 30) * MiB },
@@ -32,15 +32,19 @@ test('a ready worker over maxMemory is shut down gracefully and replaced in its 
   await advance(s.clock, 850);
   expect(s.of('memoryLimit')).toEqual([]);
 
-  await advance(s.clock, 100);
+  // Never fewer ready workers than the size, from the reading to the end.
+  let fewest = Infinity;
+  for (let t = 0; t < 200; t += 5) {
+    await advance(s.clock, 5);
+    fewest = Math.min(fewest, s.ready());
+  }
+  expect(fewest).toBe(2);
   expect(s.of('memoryLimit')).toEqual([{ type: 'memoryLimit', worker: { id: 2, pid: expect.any(Number), slot: 1, generation: 1 }, memory: 150 * MiB, limit: 100 * MiB, at: 1000 }]);
-  expect(s.of('shutdown').map((e) => e.worker.id)).toEqual([2]);
-
-  await advance(s.clock, 100);
-  const exit = s.of('exit')[0]!;
-  expect(exit.worker.id).toBe(2);
-  expect(exit.exit).toMatchObject({ expected: true, code: 0 });
-  expect(s.forks().map((f) => f.id)).toEqual([1, 2, 3]);
+  const readyAt = s.of('ready').find((e) => e.worker.id === 3)!.at;
+  const [shutdown] = s.of('shutdown');
+  expect(shutdown!.worker.id).toBe(2);
+  expect(shutdown!.at).toBeGreaterThanOrEqual(readyAt);
+  expect(s.of('exit')[0]).toMatchObject({ worker: { id: 2 }, exit: { expected: true, code: 0 } });
   expect(s.of('fork').at(-1)!.worker).toMatchObject({ id: 3, slot: 1 });
   expect(s.states()).toEqual({ 1: 'ready', 3: 'ready' });
 
@@ -48,6 +52,33 @@ test('a ready worker over maxMemory is shut down gracefully and replaced in its 
   await advance(s.clock, 5000);
   expect(s.of('memoryLimit')).toHaveLength(1);
   s.control.close();
+});
+
+test('at size 1 the worker keeps serving until its replacement is ready; without a size it goes at once', async () => {
+  const over = () => ({ stats: { connections: 0, memory: 150 * MiB } });
+  const sized = simulate({ size: 1, maxMemory: 100 * MiB, memoryCheckInterval: 1000 }, ({ id }) => (id === 1 ? over() : {}));
+  sized.start();
+  let fewest = Infinity;
+  for (let t = 0; t < 1200; t += 5) {
+    await advance(sized.clock, 5);
+    fewest = Math.min(fewest, sized.ready());
+  }
+  expect(fewest).toBe(1);
+  expect(sized.states()).toEqual({ 2: 'ready' });
+  sized.control.close();
+
+  // Unsized: the control keeps what runs, and a worker over the limit is not replaced.
+  const unsized = simulate({ maxMemory: 100 * MiB, memoryCheckInterval: 1000 }, over);
+  // Workers the app forked itself, adopted.
+  unsized.sim.forkExternal(over());
+  unsized.sim.forkExternal(over());
+  unsized.start();
+  await advance(unsized.clock, 1200);
+  expect(unsized.of('memoryLimit').map((e) => e.worker.id).sort()).toEqual([1, 2]);
+  expect(unsized.of('shutdown').map((e) => e.worker.id).sort()).toEqual([1, 2]);
+  expect(unsized.forks()).toEqual([]);
+  expect(unsized.states()).toEqual({});
+  unsized.control.close();
 });
 
 /** A simulated port that counts the stats() calls. */
@@ -98,6 +129,6 @@ test('a worker that does not answer in time, or is still booting, is left alone'
 test('maxMemory and memoryCheckInterval are checked, and node:cluster needs the agent for them', () => {
   expect(() => createControl({ maxMemory: -1 })).toThrow(/maxMemory.*expected a number of bytes > 0/);
   expect(() => createControl({ maxMemory: '512M' as never })).toThrow(/maxMemory.*got "512M"/);
-  expect(() => createControl({ memoryCheckInterval: 0 })).toThrow(/memoryCheckInterval.*> 0/);
+  expect(() => createControl({ memoryCheckInterval: 10 })).toThrow(/memoryCheckInterval.*at least 100 ms, got 10/);
   expect(() => createControl({ maxMemory: 512 * MiB })).toThrow(/maxMemory is invalid: needs agent: true/);
 });
