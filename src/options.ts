@@ -38,9 +38,9 @@ export interface SupervisionSettings {
   /** Sliding window (ms) for `maxRestarts`. */
   readonly restartWindow: number;
   /**
-   * A ready worker whose memory (rss, reported by its agent) exceeds this many bytes is replaced
-   * (the new one first, then it drains; with no size set it is only shut down); `null`: no
-   * limit. Needs the agent.
+   * A ready worker whose memory (rss: /proc on Linux, else its agent's report) exceeds this
+   * many bytes is replaced (the new one first, then it drains; with no size set it is only
+   * shut down); `null`: no limit. Outside Linux it needs the agent.
    */
   readonly maxMemory: number | null;
   /** ms between two readings of the workers' memory, while `maxMemory` is set. */

@@ -148,7 +148,7 @@ export const settingOptions: { readonly [K in SettingKey]-?: OptionSpec } = {
     kind: 'bytes',
     value: 'SIZE',
     description:
-      "A ready worker whose memory (rss) exceeds this (512M, 1G: MiB, GiB) is replaced, as PM2's max_memory_restart reloads: the new one first, then it drains. Read by the agent every --memory-check-interval.",
+      "A ready worker whose memory (rss) exceeds this (512M, 1G: MiB, GiB) is replaced, as PM2's max_memory_restart reloads: the new one first, then it drains. Read every --memory-check-interval.",
     default: 'no limit',
   }),
   memoryCheckInterval: setting('memoryCheckInterval', {

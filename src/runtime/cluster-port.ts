@@ -37,6 +37,12 @@ export interface ClusterPort {
   /** Ask the worker's agent for its stats; null when it does not answer within `timeout` ms. */
   stats(id: number, timeout: number): Promise<WorkerStats | null>;
   /**
+   * The resident memory (bytes) of the worker's process, read by the port itself, without its
+   * agent (the node:cluster port on Linux: /proc), so a worker whose event loop is blocked is
+   * read too; null when it cannot. Optional: maxMemory then asks the agent (`stats`).
+   */
+  rss?(id: number): number | null;
+  /**
    * Facts in the order they happen; workers that already run when it is called come first, as
    * forks with `id: null` (to adopt). Returns the unsubscribe function.
    */

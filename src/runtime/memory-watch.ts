@@ -1,6 +1,7 @@
 /**
  * maxMemory's reading: the `memoryWatch` actor the control machine invokes while running. Every
- * memoryCheckInterval it asks the agents of the ready workers for their memory (rss) and sends
+ * memoryCheckInterval it reads the memory (rss) of the ready workers (from /proc through the
+ * port where it can, else from their agents) and sends
  * the control a `control.overMemory` for each worker over the limit; the machine decides what
  * follows (the worker retires: the reconciler forks its replacement, and shuts it down once
  * that one is ready). Without maxMemory it reads nothing.
@@ -15,7 +16,7 @@ const READ_TIMEOUT_MS = 1000;
 
 export interface MemoryWatchInput {
   settings: Pick<SupervisionSettings, 'maxMemory' | 'memoryCheckInterval'>;
-  port: Pick<ClusterPort, 'stats'>;
+  port: Pick<ClusterPort, 'stats' | 'rss'>;
   clock: Clock;
   /** The ids of the workers that are ready now. */
   readyWorkers: () => readonly number[];
@@ -28,14 +29,16 @@ export function memoryWatch({ settings, port, clock, readyWorkers, onError }: Me
     const { maxMemory, memoryCheckInterval } = settings;
     if (maxMemory === null) return undefined;
     let stopped = false;
+    /** The port's own reading when it has one (a blocked worker's agent cannot answer), else the agent's. */
+    const memoryOf = async (id: number) => port.rss?.(id) ?? (await port.stats(id, READ_TIMEOUT_MS))?.memory ?? null;
     /** A reading still waiting for answers: the next tick skips rather than asks twice. */
     let reading = false;
     const read = async () => {
       reading = true;
       try {
-        const readings = await Promise.all(readyWorkers().map(async (id) => ({ id, stats: await port.stats(id, READ_TIMEOUT_MS) })));
+        const readings = await Promise.all(readyWorkers().map(async (id) => ({ id, memory: await memoryOf(id) })));
         if (stopped) return;
-        for (const { id, stats } of readings) if (stats !== null && stats.memory > maxMemory) sendBack({ type: 'control.overMemory', id, memory: stats.memory });
+        for (const { id, memory } of readings) if (memory !== null && memory > maxMemory) sendBack({ type: 'control.overMemory', id, memory });
       } catch (error) {
         onError(error);
       } finally {

@@ -5,7 +5,7 @@
  * `worker.disconnect()`, and signals to the worker's process tree.
  */
 import cluster, { type Address, type Worker } from 'node:cluster';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { asError, createError, warningCodes } from '../errors.js';
@@ -297,6 +297,17 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
         pendingStats.set(n, settle);
         worker.send({ cmd: 'NODE_CLUSTERCHART_STATS?', nonce: n } satisfies StatsRequest as never, () => {});
       });
+    },
+    rss(id) {
+      const pid = workers.get(id)?.process.pid;
+      if (pid === undefined) return null;
+      try {
+        const kib = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+        return kib === undefined ? null : Number(kib) * 1024;
+      } catch {
+        // No /proc (not Linux), or the process is gone.
+        return null;
+      }
     },
     subscribe(listener) {
       listeners.add(listener);

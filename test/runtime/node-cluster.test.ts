@@ -372,6 +372,17 @@ describe('maxMemory', () => {
     expect(result.failed, result.errors.join('; ')).toBe(0);
     expect(result.ok).toBeGreaterThan(0);
   });
+
+  test('a worker whose event loop is blocked is read from /proc all the same, without the agent', async () => {
+    const MiB = 1024 ** 2;
+    // Blocked 1.5 s in every 1.6 s: its agent would not answer a reading within 1 s.
+    const { control } = await supervise({ app: 'memory-hog.cjs', size: 1, maxMemory: 100 * MiB, memoryCheckInterval: 200 }, { HOG_MB: '120', BLOCK_MS: '1500' });
+    const limits: number[] = [];
+    control.on('memoryLimit', (e) => limits.push(e.worker.id));
+    await control.start();
+    await until(() => limits.length > 0, 'the reading of the blocked worker over the limit', { on: [[control, 'memoryLimit']], timeout: 3000 });
+    expect(limits).toEqual([1]);
+  });
 });
 
 describe('a fork that throws', () => {
