@@ -66,7 +66,7 @@ export const defaultSettings: SupervisionSettings = Object.freeze({
 });
 
 /** What a caller may pass: every setting optional, and `size` may be `'cpus'`. */
-export type SettingsInput = Partial<Omit<SupervisionSettings, 'size' | 'maxMemory'>> & { size?: number | 'cpus' | null; maxMemory?: number | null };
+export type SettingsInput = Partial<Omit<SupervisionSettings, 'size'>> & { size?: number | 'cpus' | null };
 
 const durations = [
   'startupTimeout',

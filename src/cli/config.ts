@@ -14,7 +14,7 @@ import { ClusterchartError, createError } from '../errors.js';
 import { type SettingsInput, type SupervisionSettings, describeValue, normalizeSettings, sizeExpected } from '../options.js';
 import { workerEnv } from '../runtime/agent-protocol.js';
 import { type OptionSpec, defaultDashboardHost, defaultDashboardPort, otherOptions, settingOptions } from './options.js';
-import { type RunFlags, readValue } from './parse-argv.js';
+import { type RunFlags, isNodeOption, readValue } from './parse-argv.js';
 
 export interface ConfigSources {
   /** Where package.json and clusterchart.config.json are looked for. Default: the working directory. */
@@ -133,10 +133,10 @@ function fileLayer(value: unknown, source: string): Layer {
     } else if (key === 'env') {
       layer.env = envObject(raw, invalid);
     } else if (key === 'nodeArgs') {
-      if (!Array.isArray(raw) || raw.some((arg) => typeof arg !== 'string' || !arg.startsWith('-'))) {
+      if (!Array.isArray(raw) || !raw.every(isNodeOption)) {
         throw invalid('nodeArgs must be an array of Node options, such as ["--expose-gc", "--max-old-space-size=4096"]');
       }
-      layer.nodeArgs = raw as string[];
+      layer.nodeArgs = raw;
     } else if (key === 'dashboard') {
       if (typeof raw === 'boolean') layer.dashboard = raw;
       else layer.dashboard = portOf(raw, `${source}: dashboard`);

@@ -245,7 +245,7 @@ export function createCli(io: CliIo): Cli {
       args: invocation.args,
       env: config.env,
       // node:cluster's default, with the --node-arg options after it.
-      ...(config.nodeArgs.length === 0 ? {} : { execArgv: [...process.execArgv, ...config.nodeArgs] }),
+      execArgv: [...process.execArgv, ...config.nodeArgs],
       agent: true,
       signals: true,
       ...(invocation.inspect ? { inspect: (event: InspectionEvent) => out.err(inspectionLine(event)) } : {}),

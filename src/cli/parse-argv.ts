@@ -328,8 +328,10 @@ export function readEnvPair(pair: string): [string, string] {
 }
 
 /** A Node option: `--expose-gc`, `--max-old-space-size=4096`; not the script's own arguments. */
+export const isNodeOption = (arg: unknown): arg is string => typeof arg === 'string' && arg.startsWith('-');
+
 function readNodeArg(arg: string): string {
-  if (!arg.startsWith('-')) {
+  if (!isNodeOption(arg)) {
     throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command: 'run', reason: `--node-arg takes a Node option such as --node-arg=--expose-gc, got ${JSON.stringify(arg)} (the app's own arguments go after --)` });
   }
   return arg;

@@ -173,10 +173,6 @@ export function dotted(value: unknown): string {
 export function createControl(options: ControlOptions = {}): Control {
   checkControlOptions(options);
   const settings = normalizeSettings(options, availableParallelism());
-  // Outside Linux, node:cluster's workers report their memory through the agent only (a custom port answers itself).
-  if (settings.maxMemory !== null && options.port === undefined && options.agent !== true && process.platform !== 'linux') {
-    throw createError('CC_ERR_OPTION_INVALID', { option: 'maxMemory', reason: "needs agent: true outside Linux: the worker agent reports each worker's memory" });
-  }
   // The port may report a failed effect only once the control exists to hear it.
   let reportError: (error: Error) => void = () => {};
   const port = options.port ?? createNodeClusterPort(options, (error) => reportError(error));

@@ -57,6 +57,10 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
   const userExecArgv = options.execArgv ?? process.execArgv;
   // The user's loaders only: the agent's own --require below resolves no script name.
   if (options.exec !== undefined) checkExec(options.exec, userExecArgv, options.env);
+  // maxMemory reads /proc (see rss below); without it, only the agent reports a worker's memory.
+  if (options.maxMemory != null && options.agent !== true && process.platform !== 'linux') {
+    throw createError('CC_ERR_OPTION_INVALID', { option: 'maxMemory', reason: "needs agent: true outside Linux: the worker agent reports each worker's memory" });
+  }
   const execArgv = [...userExecArgv, ...(options.agent === true ? ['--require', agentPath()] : [])];
   cluster.setupPrimary({
     ...(options.exec === undefined ? {} : { exec: options.exec }),

@@ -931,7 +931,6 @@ class Engine {
       case 'control.terminate':
         this.commandWorkers(e);
         return this.sendToSelf({ type: 'control.reconcile' });
-      // A ready worker over maxMemory goes as at shutdown(id); any other is left alone.
       // A ready worker over maxMemory is replaced before it goes (with a size to keep), or goes
       // as at shutdown(id); a worker not ready, or retiring already, is left alone.
       case 'control.overMemory': {
