@@ -531,7 +531,11 @@ export const controlMachine = setup({
       const ref = context.workers[id];
       return ref !== undefined && statusOf(ref) === 'ready' && !context.retiring.includes(id);
     },
-    noOldWorkers: ({ context }) => !hasOlderThan(context.workers, context.generation),
+    /**
+     * The rollout is over: no worker of an older generation is left, and their replacements
+     * serve at the size (old workers killed by hand leave before their replacements are ready).
+     */
+    rolledOut: ({ context }) => !hasOlderThan(context.workers, context.generation) && isAtSize(context),
     noWorkers: ({ context }) => workerCount(context.workers) === 0,
     /**
      * Every worker still running is ready (or leaving because the control asked): the probes,
@@ -688,7 +692,7 @@ export const controlMachine = setup({
             restarting: {
               initial: 'canary',
               always: {
-                guard: 'noOldWorkers',
+                guard: 'rolledOut',
                 target: 'idle',
                 actions: [
                   emit(({ context }) => ({ type: 'restart', generation: context.generation }) as const),

@@ -460,9 +460,8 @@ function bindControl(
         if (context.generation < generation || runningRegion('rollout') !== 'idle') return false;
         const abandoned = abandonmentOf(context);
         if (abandoned !== null) return abandonedError({ generation: context.generation, ...abandoned }, settings);
-        // No old worker is left; done once their replacements serve, at size (old workers
-        // that were not ready yet are shut down without waiting for them).
-        return atSize();
+        // The rollout ended: no old worker is left and their replacements serve at the size.
+        return true;
       });
     },
     async shutdown(id) {

@@ -378,6 +378,23 @@ describe('restart', () => {
     ]);
   });
 
+  test.each([0, 1000])('the restart event comes once the replacements serve, also when the old workers were killed by hand (probation %i)', (restartProbation) => {
+    const s = simulate({ size: 2, restartProbation }, ({ generation }) => (generation === 1 ? {} : { readyAfter: 300 }));
+    s.start(settle);
+    void s.control.restart();
+    s.advance(50);
+    // Someone SIGKILLs both old workers while their replacements boot: nothing old is left.
+    s.sim.crash(1, null, 'SIGKILL');
+    s.sim.crash(2, null, 'SIGKILL');
+    s.advance(100);
+    expect(s.of('restart')).toEqual([]);
+    s.advance(300);
+    expect(s.workers().map((w) => [w.generation, w.status])).toEqual([[2, 'ready'], [2, 'ready']]);
+    const readyAt = Math.max(...s.times('ready').slice(2));
+    expect(s.times('restart')).toEqual([readyAt]);
+    expect(s.snapshot().matches({ running: { rollout: 'idle' } })).toBe(true);
+  });
+
   test('setSize(0) while the canary boots stops every worker and ends the restart', async () => {
     const s = simulate({ size: 2, restartProbation: 1000 });
     s.start(settle);

@@ -1067,7 +1067,8 @@ class Engine {
       !noCanary &&
       c.rollout === 'restarting.canary' &&
       Object.values(s.workers).some((w) => w.gen === c.generation && w.state === 'online.ready');
-    const rollout = !noCanary && !canary && c.rollout !== 'idle' && !hasOldWorkers(s);
+    // Over once nothing old is left and the replacements serve at the size.
+    const rollout = !noCanary && !canary && c.rollout !== 'idle' && !hasOldWorkers(s) && atSize(s);
     if (size) {
       c.sizeRegion = c.sizeRegion === 'steady' ? 'resizing' : 'steady';
       if (c.sizeRegion === 'steady') this.emit('resize');
