@@ -254,15 +254,12 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       ids.set(handle, id);
       watch(worker);
       // Catch the new actor up with what already happened to a worker adopted late: its
-      // facts before this moment found no id and were dropped.
-      if (worker.isDead()) {
-        report({ type: 'cluster.exit', id, code: worker.process.exitCode, signal: worker.process.signalCode });
-      } else {
-        // `state` is set by node:cluster but not in its types.
-        const { state } = worker as Worker & { state?: string };
-        if (state === 'online' || state === 'listening') report({ type: 'cluster.online', id });
-        if (state === 'listening') report({ type: 'cluster.listening', id, address: null });
-      }
+      // facts before this moment found no id and were dropped. (It is alive: a dead one is
+      // not reported, and the fork fact and its adoption come in the same tick.)
+      // `state` is set by node:cluster but not in its types.
+      const { state } = worker as Worker & { state?: string };
+      if (state === 'online' || state === 'listening') report({ type: 'cluster.online', id });
+      if (state === 'listening') report({ type: 'cluster.listening', id, address: null });
     },
     disconnect: guarded((id: number) => {
       const worker = workers.get(id);
@@ -317,7 +314,9 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       listeners.add(listener);
       // Workers the app forked before this control existed are reported first, so the control
       // adopts them before any command (a start() right after createControl() counts them).
-      for (const worker of Object.values(cluster.workers ?? {})) if (worker !== undefined) handlers.fork(worker);
+      // Not one that has exited already: node:cluster lists it until its channel closes too,
+      // which a child holding the channel, or a disconnect not yet delivered, delays.
+      for (const worker of Object.values(cluster.workers ?? {})) if (worker !== undefined && !worker.isDead()) handlers.fork(worker);
       return () => listeners.delete(listener);
     },
     killAll() {

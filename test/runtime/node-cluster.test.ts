@@ -35,6 +35,16 @@ afterEach(async () => {
   killAll(pids);
   // Wait until they are gone, or the next test's control would adopt them as live workers.
   await allGone([...pids], 5000, 'workers of the previous test');
+  // node:cluster lists a worker until both its exit and its disconnect have come (a SIGKILLed
+  // one may not be reaped yet, which allGone counts as gone): the next test's control would
+  // adopt one still listed, and its own first worker would not be #1.
+  await until(() => Object.keys(cluster.workers ?? {}).length === 0, 'node:cluster to forget the workers of the previous test', {
+    on: [
+      [cluster, 'exit'],
+      [cluster, 'disconnect'],
+    ],
+    timeout: 5000,
+  });
   pids.clear();
 });
 
@@ -346,6 +356,22 @@ test('a worker the app forked just before createControl() is adopted before star
   expect(workers.map((w) => w.pid)).toContain(early.process.pid);
   expect(forks).toHaveLength(1);
   expect(new Set(forks).size).toBe(forks.length);
+});
+
+test('a worker that exited but is still listed (a child holds its IPC channel) is not adopted: it takes no id', async () => {
+  cluster.setupPrimary({ exec: app('channel-heir.cjs') });
+  const dead = cluster.fork();
+  pids.add(dead.process.pid!);
+  const heir = await new Promise<number>((resolve) => dead.once('message', (message: { heir: number }) => resolve(message.heir)));
+  pids.add(heir);
+  await until(() => dead.isDead(), 'the worker to exit', { on: [[dead, 'exit']] });
+  expect(Object.values(cluster.workers ?? {})).toContain(dead);
+  const { control } = await supervise({ app: 'http-plain.cjs', size: 1 });
+  await control.start();
+  const { workers } = await control.status();
+  expect(workers.map((w) => w.id)).toEqual([1]);
+  expect(workers[0]!.pid).not.toBe(dead.process.pid);
+  expect(control.actor.getSnapshot().context.nextId).toBe(2);
 });
 
 describe('maxMemory', () => {
