@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { didYouMean } from '../closest-name.js';
 import { ClusterchartError, createError } from '../errors.js';
 import { type SettingsInput, type SupervisionSettings, describeValue, normalizeSettings, sizeExpected } from '../options.js';
-import { workerEnv } from '../runtime/agent-protocol.js';
+import { isSwitchedOn, workerEnv } from '../runtime/agent-protocol.js';
 import { type OptionSpec, defaultDashboardHost, defaultDashboardPort, otherOptions, settingOptions } from './options.js';
 import { type RunFlags, isNodeOption, readValue } from './parse-argv.js';
 
@@ -33,6 +33,8 @@ export interface RunConfig {
   readonly env: Readonly<Record<string, string>>;
   /** Node options of every worker, after the control's own. */
   readonly nodeArgs: readonly string[];
+  /** Prefix each line of the workers' output with their id. */
+  readonly logPrefix: boolean;
   /** null: no dashboard. */
   readonly dashboard: { readonly port: number; readonly host: string } | null;
 }
@@ -46,6 +48,7 @@ interface Layer {
   control?: string;
   env?: Record<string, string>;
   nodeArgs?: string[];
+  logPrefix?: boolean;
   dashboard?: number | true | false;
   dashboardHost?: string;
 }
@@ -54,13 +57,14 @@ export const configFileName = 'clusterchart.config.json';
 export const defaultControl = otherOptions.control.default;
 
 const settingKeys = Object.keys(settingOptions) as Array<keyof SettingsInput>;
-const extraKeys = ['control', 'env', 'nodeArgs', 'dashboard', 'dashboardHost'] as const;
+const extraKeys = ['control', 'env', 'nodeArgs', 'logPrefix', 'dashboard', 'dashboardHost'] as const;
 const knownKeys: readonly string[] = [...settingKeys, ...extraKeys];
 
 /** The environment variables clusterchart reads. */
 const envNames: readonly string[] = [
   ...settingKeys.map((key) => settingOptions[key].env!),
   otherOptions.control.env,
+  otherOptions.logPrefix.env,
   otherOptions.dashboard.env,
   otherOptions.dashboardHost.env,
 ];
@@ -137,6 +141,9 @@ function fileLayer(value: unknown, source: string): Layer {
         throw invalid('nodeArgs must be an array of Node options, such as ["--expose-gc", "--max-old-space-size=4096"]');
       }
       layer.nodeArgs = raw;
+    } else if (key === 'logPrefix') {
+      if (typeof raw !== 'boolean') throw invalid(`logPrefix must be true or false, got ${describeValue(raw)}`);
+      layer.logPrefix = raw;
     } else if (key === 'dashboard') {
       if (typeof raw === 'boolean') layer.dashboard = raw;
       else layer.dashboard = portOf(raw, `${source}: dashboard`);
@@ -189,6 +196,13 @@ function envLayer(env: Readonly<Record<string, string | undefined>>): Layer {
   }
   const control = env[otherOptions.control.env];
   if (control !== undefined && control !== '') layer.control = control;
+  const logPrefix = env[otherOptions.logPrefix.env];
+  if (logPrefix !== undefined && logPrefix !== '') {
+    if (!isSwitchedOn(logPrefix) && !/^(false|off|no|0)$/i.test(logPrefix)) {
+      throw createError('CC_ERR_OPTION_INVALID', { option: otherOptions.logPrefix.env, reason: `expected true/on/yes/1 or false/off/no/0, got ${JSON.stringify(logPrefix)}` });
+    }
+    layer.logPrefix = isSwitchedOn(logPrefix);
+  }
   const dashboard = env[otherOptions.dashboard.env];
   if (dashboard !== undefined && dashboard !== '') {
     // A number is a port, as with --dashboard (0 picks a free one); words switch it on or off.
@@ -209,6 +223,7 @@ function flagLayer(flags: RunFlags): Layer {
     ...(flags.control === undefined ? {} : { control: flags.control }),
     ...(flags.env === undefined ? {} : { env: flags.env }),
     ...(flags.nodeArgs === undefined ? {} : { nodeArgs: flags.nodeArgs }),
+    ...(flags.logPrefix === undefined ? {} : { logPrefix: flags.logPrefix }),
     ...(flags.dashboard === undefined ? {} : { dashboard: flags.dashboard }),
     ...(flags.dashboardHost === undefined ? {} : { dashboardHost: flags.dashboardHost }),
   };
@@ -269,6 +284,7 @@ export function resolveRunConfig(flags: RunFlags, sources: ConfigSources = {}): 
   let control: string = defaultControl;
   let env: Record<string, string> = {};
   let nodeArgs: readonly string[] = [];
+  let logPrefix = false;
   let dashboard: number | boolean = false;
   let dashboardHost: string = defaultDashboardHost;
   /** The layer each setting's value came from, to name it in an error of the merged settings. */
@@ -283,6 +299,7 @@ export function resolveRunConfig(flags: RunFlags, sources: ConfigSources = {}): 
     if (layer.env !== undefined) env = { ...env, ...layer.env };
     // A list, not a set of names: a later layer's replaces it.
     if (layer.nodeArgs !== undefined) nodeArgs = layer.nodeArgs;
+    if (layer.logPrefix !== undefined) logPrefix = layer.logPrefix;
     if (layer.dashboard !== undefined) dashboard = layer.dashboard;
     if (layer.dashboardHost !== undefined) dashboardHost = layer.dashboardHost;
   }
@@ -302,6 +319,7 @@ export function resolveRunConfig(flags: RunFlags, sources: ConfigSources = {}): 
     control,
     env: Object.freeze(env),
     nodeArgs: Object.freeze([...nodeArgs]),
+    logPrefix,
     dashboard: port === null ? null : Object.freeze({ port, host: dashboardHost }),
   });
 }

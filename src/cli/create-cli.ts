@@ -9,6 +9,7 @@ import type { InspectionEvent } from 'xstate';
 import packageJson from '../../package.json' with { type: 'json' };
 import { createError } from '../errors.js';
 import { type Control, type ControlEventMap, type ControlStatus, createControl } from '../runtime/create-control.js';
+import { logPrefixEnv } from '../runtime/agent-protocol.js';
 import { existsAsName } from '../runtime/exec-check.js';
 import { type ControlClient, createControlClient } from '../server/control-client.js';
 import { createControlServer } from '../server/control-server.js';
@@ -243,7 +244,8 @@ export function createCli(io: CliIo): Cli {
       ...config.settings,
       exec: script,
       args: invocation.args,
-      env: config.env,
+      // The agent reads the switch in each worker (log-prefix.ts).
+      env: config.logPrefix ? { ...config.env, [logPrefixEnv]: 'true' } : config.env,
       // node:cluster's default, with the --node-arg options after it.
       execArgv: [...process.execArgv, ...config.nodeArgs],
       agent: true,

@@ -210,6 +210,15 @@ export const otherOptions = {
     configKey: 'dashboardHost',
     env: 'CLUSTERCHART_DASHBOARD_HOST',
   },
+  logPrefix: {
+    flag: 'log-prefix',
+    kind: 'boolean',
+    description:
+      "Put `#<id> | ` before every line a worker writes through process.stdout and process.stderr (console too). The worker's agent does it, so nothing is copied through the control; what writes to the file descriptors itself (the worker's child processes, pino's default destination) is not prefixed. The variable takes true/on/yes/1 and false/off/no/0.",
+    default: 'off',
+    configKey: 'logPrefix',
+    env: 'CLUSTERCHART_LOG_PREFIX',
+  },
   inspect: {
     flag: 'inspect',
     kind: 'boolean',
@@ -300,7 +309,7 @@ export const commandSpecs = {
       "The app's own arguments go after `--`; any other word after the script is a usage error.",
     positionals: [{ name: 'script', description: 'The worker script (the app).', required: true }],
     rest: 'args',
-    options: [...settingNames, 'control', 'env', 'nodeArg', 'dashboard', 'dashboardHost', 'inspect', 'quiet', 'help'],
+    options: [...settingNames, 'control', 'env', 'nodeArg', 'logPrefix', 'dashboard', 'dashboardHost', 'inspect', 'quiet', 'help'],
     examples: [
       'clusterchart run server.js --size 4',
       'clusterchart run server.js --size cpus --shutdown-timeout 10s --env PORT=8080 -- --verbose',

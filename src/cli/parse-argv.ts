@@ -30,6 +30,8 @@ export interface RunFlags {
   env?: Record<string, string>;
   /** Node options of every worker, after the control's own (`--node-arg`). */
   nodeArgs?: string[];
+  /** Prefix each line of the workers' output with their id (`--log-prefix`). */
+  logPrefix?: boolean;
   /** A port, or true for the default port. */
   dashboard?: number | true;
   dashboardHost?: string;
@@ -309,6 +311,7 @@ function runFlags(values: Values): RunFlags {
   if (Array.isArray(env)) flags.env = Object.fromEntries(env.map((pair) => readEnvPair(pair)));
   const nodeArgs = values.nodeArg;
   if (Array.isArray(nodeArgs)) flags.nodeArgs = nodeArgs.map(readNodeArg);
+  if (has(values, 'logPrefix')) flags.logPrefix = true;
   const dashboard = values.dashboard;
   if (dashboard === true) flags.dashboard = true;
   else if (typeof dashboard === 'string') flags.dashboard = readValue(options.dashboard, dashboard, '--dashboard') as number;

@@ -12,6 +12,12 @@
 /** The variables every worker finds in its environment, besides the app's own. */
 export const workerEnv = { slot: 'CLUSTERCHART_SLOT', id: 'CLUSTERCHART_ID' } as const;
 
+/** A worker whose environment switches this on gets its output lines prefixed (`run --log-prefix`, log-prefix.ts). */
+export const logPrefixEnv = 'CLUSTERCHART_LOG_PREFIX';
+
+/** The words that switch `CLUSTERCHART_LOG_PREFIX` on. */
+export const isSwitchedOn = (value: string | undefined): boolean => value !== undefined && /^(true|on|yes|1)$/i.test(value);
+
 /** Worker → control: the app is ready to serve (`readyOn: 'message'`). */
 export interface ReadyMessage {
   clusterchart: 'ready';

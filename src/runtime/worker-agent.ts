@@ -36,7 +36,11 @@ import {
   isClusterDisconnect,
   isStatsRequest,
   isTerminateNotice,
+  isSwitchedOn,
+  logPrefixEnv,
+  workerEnv,
 } from './agent-protocol.js';
+import { prefixLines } from './log-prefix.js';
 import { descendantsOf } from './process-tree.js';
 
 export type { AgentMessage, ReadyMessage, ShutdownMessage, StatsReply, StatsRequest } from './agent-protocol.js';
@@ -98,6 +102,12 @@ function installAgent(): WorkerAgent | undefined {
 }
 
 function createWorkerAgent(): WorkerAgent {
+  if (isSwitchedOn(process.env[logPrefixEnv])) {
+    // A worker the app forked itself has no id from the control: its pid says whose lines they are.
+    const prefix = `#${process.env[workerEnv.id] ?? `pid ${process.pid}`} | `;
+    prefixLines(process.stdout, prefix);
+    prefixLines(process.stderr, prefix);
+  }
   let exitTimer: NodeJS.Timeout | undefined;
   const servers = createServerRegistry(() => exitWhenDone());
 

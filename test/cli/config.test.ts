@@ -105,6 +105,21 @@ describe('run configuration', () => {
     expect(resolveWith(flags(), { CLUSTERCHART_SIZE: '' }).settings.size).toBe(3);
   });
 
+  it('logPrefix: off by default; a file, CLUSTERCHART_LOG_PREFIX and --log-prefix switch it, later layers winning', () => {
+    expect(resolveWith(flags()).logPrefix).toBe(false);
+    file({ logPrefix: true });
+    expect(resolveWith(flags()).logPrefix).toBe(true);
+    expect(resolveWith(flags(), { CLUSTERCHART_LOG_PREFIX: 'off' }).logPrefix).toBe(false);
+    expect(resolveWith(flags('--log-prefix'), { CLUSTERCHART_LOG_PREFIX: '0' }).logPrefix).toBe(true);
+    for (const on of ['true', 'ON', 'yes', '1']) expect(resolveWith(flags(), { CLUSTERCHART_LOG_PREFIX: on }).logPrefix, on).toBe(true);
+    expect(errorOf(() => resolveWith(flags(), { CLUSTERCHART_LOG_PREFIX: 'maybe' }))).toMatchObject({
+      code: 'CC_ERR_OPTION_INVALID',
+      message: expect.stringContaining('CLUSTERCHART_LOG_PREFIX'),
+    });
+    file({ logPrefix: 'yes' });
+    expect(errorOf(() => resolveWith(flags()))).toMatchObject({ code: 'CC_ERR_CONFIG_INVALID', message: expect.stringContaining('logPrefix must be true or false, got "yes"') });
+  });
+
   it('invalid values fail with CC_ERR_OPTION_INVALID naming the flag, variable or file', () => {
     expect(errorOf(() => resolveWith(flags('--shutdown-timeout', '-5')))).toMatchObject({
       code: 'CC_ERR_OPTION_INVALID',

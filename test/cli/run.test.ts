@@ -369,6 +369,51 @@ describe('what reaches the workers', () => {
   });
 });
 
+describe('worker output', () => {
+  it('--log-prefix puts the worker id before each of its lines, on stdout and stderr, up to its exit', async () => {
+    const { sock } = temp();
+    const run = await startRun([fixture('log-app.cjs'), '--size', '2', '--log-prefix'], { sock });
+    await run.waitFor(/^#2 \| split line$/);
+    const ids = ['1', '2'];
+    for (const id of ids) {
+      for (const line of [/^hello from \d+$/, /^multi$/, /^line$/, /^split line$/]) {
+        expect(run.lines.some((l) => l.startsWith(`#${id} | `) && line.test(l.slice(`#${id} | `.length))), `#${id} ${String(line)}`).toBe(true);
+      }
+    }
+    // Every line the app wrote is prefixed; run's own lines are as before.
+    const appLines = run.lines.filter((l) => /hello|multi|^(#\d+ \| )?line$|split|bye/.test(l));
+    expect(appLines.every((l) => /^#[12] \| /.test(l)), appLines.join('\n')).toBe(true);
+    expect(run.lines.some((l) => /^#1\[\d+\] /.test(l))).toBe(true);
+    await until(() => ids.every((id) => run.stderr().includes(`#${id} | to stderr\n`)), 'both workers\' stderr line, prefixed', { on: [[run.child.stderr!, 'data']] });
+    await cli(['stop', '--control', sock]);
+    expect((await run.exited()).code).toBe(0);
+    // Written in the worker's `exit` handler, as it ends: nothing stands between it and run's output.
+    for (const id of ids) expect(run.lines, `#${id} | bye`).toContain(`#${id} | bye`);
+  });
+
+  it('without --log-prefix the lines are the app\'s own; logPrefix in a configuration file and CLUSTERCHART_LOG_PREFIX switch it', async () => {
+    const plain = temp();
+    const run = await startRun([fixture('log-app.cjs'), '--size', '1'], { sock: plain.sock });
+    await run.waitFor(/^split line$/);
+    expect(run.lines.some((l) => l.startsWith('#1 | '))).toBe(false);
+    await cli(['stop', '--control', plain.sock]);
+    await run.exited();
+
+    const fromFile = temp();
+    writeFileSync(join(fromFile.dir, 'clusterchart.config.json'), JSON.stringify({ logPrefix: true }));
+    const filed = await startRun([fixture('log-app.cjs'), '--size', '1'], { sock: fromFile.sock, cwd: fromFile.dir });
+    await filed.waitFor(/^#1 \| split line$/);
+    await cli(['stop', '--control', fromFile.sock]);
+    await filed.exited();
+
+    const fromEnv = temp();
+    const envd = await startRun([fixture('log-app.cjs'), '--size', '1'], { sock: fromEnv.sock, env: cleanEnv({ CLUSTERCHART_LOG_PREFIX: 'on' }) });
+    await envd.waitFor(/^#1 \| split line$/);
+    await cli(['stop', '--control', fromEnv.sock]);
+    await envd.exited();
+  });
+});
+
 describe('the script', () => {
   it('may be a directory with an index.js, or a name Node completes with .js, as `node` takes them', async () => {
     const { sock, dir } = temp();
