@@ -214,7 +214,7 @@ export const otherOptions = {
     flag: 'log-prefix',
     kind: 'boolean',
     description:
-      "Put `#<id> | ` before every line a worker writes through process.stdout and process.stderr (console too). The worker's agent does it, so nothing is copied through the control; what writes to the file descriptors itself (the worker's child processes, pino's default destination) is not prefixed. The variable takes true/on/yes/1 and false/off/no/0.",
+      "Put `#<id> | ` before every line a worker writes through process.stdout and process.stderr (console too). The worker's agent does it, so nothing is copied through the control; what writes to the file descriptors itself (the worker's child processes, pino's default destination, Node's report of an uncaught exception) is not prefixed, and a line written in pieces may take in another worker's. The variable takes true/on/yes/1 and false/off/no/0.",
     default: 'off',
     configKey: 'logPrefix',
     env: 'CLUSTERCHART_LOG_PREFIX',

@@ -381,6 +381,10 @@ export const controlMachine = setup({
       const { settings } = context;
       enqueue.assign({
         nextId: id + 1,
+        // Unsized, a rollout keeps the count it began with: a worker the app adds (say, its own
+        // replacement of one that exited) raises it, as it would outside a rollout, instead of
+        // being shut down as a surplus (which such an app answers with another fork).
+        rolloutSize: context.size === null && context.rolloutSize !== null ? context.rolloutSize + 1 : context.rolloutSize,
         workers: ({ context: c, spawn }) => ({
           ...c.workers,
           [id]: spawn('worker', {

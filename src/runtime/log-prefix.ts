@@ -5,8 +5,10 @@
  * output through the control: nothing is buffered on the way, so nothing is lost when a
  * worker or the control exits, and the control spends no CPU on logs. What does not go
  * through `process.stdout` and `process.stderr` is not prefixed: the worker's own child
- * processes, and loggers that write to fd 1 themselves (pino's default destination, whose
- * JSON lines carry the pid anyway).
+ * processes, loggers that write to fd 1 themselves (pino's default destination, whose JSON
+ * lines carry the pid anyway), and Node's own report of an uncaught exception (run's
+ * "exited unexpectedly" line names the worker then). A line written in pieces is prefixed
+ * once, before its first piece: what another worker writes between the pieces lands inside it.
  */
 
 /** Puts `prefix` before every line of the text written through it; lines may span writes. */
@@ -26,7 +28,7 @@ type Write = NodeJS.WriteStream['write'];
 
 /**
  * Prefixes every line written to `stream` (its `write`, which `console` uses too). A UTF-8
- * string is prefixed as it is; bytes and strings in other encodings are prefixed as latin1,
+ * string is prefixed as it is; bytes (any typed array or DataView) and strings in other encodings are prefixed as latin1,
  * which maps each byte to one character and back, so they reach the stream unchanged.
  */
 export function prefixLines(stream: NodeJS.WriteStream, prefix: string): void {
@@ -37,7 +39,7 @@ export function prefixLines(stream: NodeJS.WriteStream, prefix: string): void {
     if (typeof chunk === 'string' && (encoding === undefined || typeof encoding === 'function' || encoding === 'utf8' || encoding === 'utf-8')) {
       return write.call(this, prefixed(chunk), 'utf8', done);
     }
-    if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) return write.call(this, chunk, encoding, callback);
+    if (typeof chunk !== 'string' && !ArrayBuffer.isView(chunk)) return write.call(this, chunk, encoding, callback);
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding as BufferEncoding) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     return write.call(this, Buffer.from(prefixed(bytes.toString('latin1')), 'latin1'), done);
   } as Write;

@@ -124,6 +124,10 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       forkReported.add(worker);
       updateWardenWithin(0);
       const id = idOf(worker);
+      // A fork of the app's own that created no process (ENOENT, EAGAIN, EMFILE: its `error`
+      // came first, and no `exit` ever comes) is not adopted: a worker with no process would
+      // never exit, and a stop would wait for it forever.
+      if (id === undefined && worker.process.pid === undefined) return;
       const pid = worker.process.pid ?? 0;
       if (id === undefined) report({ type: 'cluster.fork', id: null, handle: worker.id, pid });
       else report({ type: 'cluster.fork', id, pid });

@@ -42,6 +42,10 @@ describe('size', () => {
     s.start(settle);
     await expect(s.control.setSize(5000)).rejects.toMatchObject({ code: 'CC_ERR_ARGUMENT_INVALID', message: "Invalid argument to setSize(): expected a whole number from 0 to 1024 or 'cpus', got 5000." });
     await expect(s.control.add(25)).rejects.toMatchObject({ code: 'CC_ERR_ARGUMENT_INVALID', message: expect.stringContaining('1025') });
+    // From untyped JavaScript: no size is not a size to move to.
+    for (const none of [null, undefined]) {
+      await expect(s.control.setSize(none as never)).rejects.toMatchObject({ code: 'CC_ERR_ARGUMENT_INVALID', message: `Invalid argument to setSize(): expected a whole number from 0 to 1024 or 'cpus', got ${String(none)}.` });
+    }
     expect(s.forks()).toHaveLength(1000);
     expect(s.snapshot().context.size).toBe(1000);
   });
@@ -393,6 +397,24 @@ describe('restart', () => {
     const readyAt = Math.max(...s.times('ready').slice(2));
     expect(s.times('restart')).toEqual([readyAt]);
     expect(s.snapshot().matches({ running: { rollout: 'idle' } })).toBe(true);
+  });
+
+  test('unsized: a worker the app forks during a restart (its own replacement of a killed one) is kept, not shut down as a surplus', () => {
+    const s = simulate({}, ({ generation }) => (generation === 1 ? {} : { readyAfter: 300 }));
+    s.sim.forkExternal();
+    s.sim.forkExternal();
+    s.start(settle);
+    void s.control.restart();
+    s.advance(50);
+    // Both old workers are killed by hand; the app forks a replacement of each itself.
+    s.sim.crash(1, null, 'SIGKILL');
+    s.sim.forkExternal();
+    s.sim.crash(2, null, 'SIGKILL');
+    s.sim.forkExternal();
+    s.advance(1000);
+    expect(s.of('shutdown')).toEqual([]);
+    expect(s.workers().map((w) => [w.generation, w.status])).toEqual([[2, 'ready'], [2, 'ready'], [2, 'ready'], [2, 'ready']]);
+    expect(s.of('restart')).toHaveLength(1);
   });
 
   test('setSize(0) while the canary boots stops every worker and ends the restart', async () => {

@@ -1159,6 +1159,8 @@ class Engine {
       1,
     );
     c.nextId++;
+    // Unsized, a rollout's count grows with a worker the app adds (it is not a surplus).
+    if (c.size === null && c.rolloutSize !== null) c.rolloutSize++;
     s.workers[id] = { id, slot, gen: c.generation, adopted: true, state: 'starting', stopReason: null, pid: e.pid, forkAt: e.at, onlineAt: null, exit: null };
     this.deferred.push(() => this.startWorker(id));
     this.emit(`fork#${id}`);

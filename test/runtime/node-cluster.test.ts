@@ -374,6 +374,21 @@ test('a worker that exited but is still listed (a child holds its IPC channel) i
   expect(control.actor.getSnapshot().context.nextId).toBe(2);
 });
 
+test('a fork of the app\'s own that created no process (ENOENT) is not adopted: the control still stops', async () => {
+  const { control } = await supervise({ app: 'http-plain.cjs', size: 1 });
+  await control.start();
+  cluster.setupPrimary({ cwd: join(tmpdir(), 'clusterchart-no-such-dir') });
+  const failed = cluster.fork();
+  cluster.setupPrimary({ cwd: undefined });
+  const error = await new Promise<NodeJS.ErrnoException>((resolve) => failed.once('error', resolve));
+  expect(error.code).toBe('ENOENT');
+  expect((await control.status()).workers.map((w) => w.id)).toEqual([1]);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise((resolve) => (timer = setTimeout(resolve, 5000, 'still stopping after 5 s')));
+  expect(await Promise.race([control.stop().then(() => 'stopped'), late])).toBe('stopped');
+  clearTimeout(timer);
+});
+
 describe('maxMemory', () => {
   const MiB = 1024 ** 2;
   let dir: string;
