@@ -36,7 +36,8 @@ describe('prefixLines', () => {
     stream.write(new Uint8Array([0x63, 0x0a]).subarray(0, 2));
     stream.write('640a', 'hex', () => called.push('hex'));
     stream.write('é\n', 'utf8');
-    stream.write(new DataView(new Uint8Array([0x65, 0x0a]).buffer));
+    // Node takes any ArrayBufferView, whatever its types say.
+    stream.write(new DataView(new Uint8Array([0x65, 0x0a]).buffer) as never);
     await new Promise((resolve) => setImmediate(resolve));
     expect(bytes()).toEqual(Buffer.concat([Buffer.from('#1 | a\n#1 | b'), Buffer.from([0xff, 0x0a]), Buffer.from('#1 | c\n#1 | d\n#1 | é\n#1 | e\n')]));
     expect(called).toEqual(['string', 'buffer', 'hex']);
