@@ -101,7 +101,11 @@ export const sizeExpected = `a whole number from 0 to ${MAX_SIZE} or 'cpus'`;
  * Anything else is refused with the error `refuse` makes (the size option's by default).
  */
 export function normalizeSize(size: unknown, cpus: number, refuse: (reason: string) => Error = (reason) => invalid('size', reason)): number | null {
-  if (size === undefined || size === null) return null;
+  return size === undefined || size === null ? null : sizeOf(size, cpus, refuse);
+}
+
+/** A size to move to (setSize): a number of workers or `'cpus'`; no size at all is refused. */
+export function sizeOf(size: unknown, cpus: number, refuse: (reason: string) => Error): number {
   if (size === 'cpus') return cpus;
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > MAX_SIZE) {
     throw refuse(`expected ${sizeExpected}, got ${describeValue(size)}`);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { didYouMean } from '../closest-name.js';
 import { ClusterchartError, createError } from '../errors.js';
 import { type SettingsInput, type SupervisionSettings, describeValue, normalizeSettings, sizeExpected } from '../options.js';
-import { isSwitchedOn, workerEnv } from '../runtime/agent-protocol.js';
+import { readSwitch, workerEnv } from '../runtime/agent-protocol.js';
 import { type OptionSpec, defaultDashboardHost, defaultDashboardPort, otherOptions, settingOptions } from './options.js';
 import { type RunFlags, isNodeOption, readValue } from './parse-argv.js';
 
@@ -198,15 +198,17 @@ function envLayer(env: Readonly<Record<string, string | undefined>>): Layer {
   if (control !== undefined && control !== '') layer.control = control;
   const logPrefix = env[otherOptions.logPrefix.env];
   if (logPrefix !== undefined && logPrefix !== '') {
-    if (!isSwitchedOn(logPrefix) && !/^(false|off|no|0)$/i.test(logPrefix)) {
+    layer.logPrefix = readSwitch(logPrefix);
+    if (layer.logPrefix === undefined) {
       throw createError('CC_ERR_OPTION_INVALID', { option: otherOptions.logPrefix.env, reason: `expected true/on/yes/1 or false/off/no/0, got ${JSON.stringify(logPrefix)}` });
     }
-    layer.logPrefix = isSwitchedOn(logPrefix);
   }
   const dashboard = env[otherOptions.dashboard.env];
   if (dashboard !== undefined && dashboard !== '') {
-    // A number is a port, as with --dashboard (0 picks a free one); words switch it on or off.
-    layer.dashboard = /^(true|on|yes)$/i.test(dashboard) ? true : /^(false|off|no)$/i.test(dashboard) ? false : portOf(dashboard, otherOptions.dashboard.env);
+    // A number is a port, as with --dashboard (0 picks a free one: 1 and 0 are not switches
+    // here); words switch it on or off.
+    const on = /^\d+$/.test(dashboard) ? undefined : readSwitch(dashboard);
+    layer.dashboard = on ?? portOf(dashboard, otherOptions.dashboard.env);
   }
   const host = env[otherOptions.dashboardHost.env];
   if (host !== undefined && host !== '') layer.dashboardHost = host;

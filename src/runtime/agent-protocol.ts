@@ -15,8 +15,12 @@ export const workerEnv = { slot: 'CLUSTERCHART_SLOT', id: 'CLUSTERCHART_ID' } as
 /** A worker whose environment switches this on gets its output lines prefixed (`run --log-prefix`, log-prefix.ts). */
 export const logPrefixEnv = 'CLUSTERCHART_LOG_PREFIX';
 
-/** The words that switch `CLUSTERCHART_LOG_PREFIX` on. */
-export const isSwitchedOn = (value: string | undefined): boolean => value !== undefined && /^(true|on|yes|1)$/i.test(value);
+/** A switch in a variable: true/on/yes/1 and false/off/no/0 (any case); undefined for any other text. */
+export function readSwitch(value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (/^(true|on|yes|1)$/i.test(value)) return true;
+  return /^(false|off|no|0)$/i.test(value) ? false : undefined;
+}
 
 /** Worker → control: the app is ready to serve (`readyOn: 'message'`). */
 export interface ReadyMessage {

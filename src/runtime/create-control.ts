@@ -19,7 +19,7 @@ import {
 } from '../machines/control.machine.js';
 import { workerMachine } from '../machines/worker.machine.js';
 import { didYouMean } from '../closest-name.js';
-import { MAX_SIZE, type SettingsInput, type SupervisionSettings, checkControlOptions, describeValue, normalizeSettings, normalizeSize, sizeExpected } from '../options.js';
+import { MAX_SIZE, type SettingsInput, type SupervisionSettings, checkControlOptions, describeValue, normalizeSettings, sizeOf } from '../options.js';
 import { controlEventTypes } from './control-events.js';
 import { availableParallelism } from 'node:os';
 import { type ClusterPort, type Clock, systemClock } from './cluster-port.js';
@@ -431,10 +431,8 @@ function bindControl(
       return until('stop', () => isIn('stopped'), true);
     },
     async setSize(size) {
-      // null is createControl()'s "keep what runs", not a size to move to: a rollout under way would have no target.
-      const refuse = (reason: string) => badArgument('setSize', reason);
-      if (size === null || size === undefined) throw refuse(`expected ${sizeExpected}, got ${describeValue(size)}`);
-      const n = normalizeSize(size, availableParallelism(), refuse);
+      // Not null, createControl()'s "keep what runs": a rollout under way would have no target.
+      const n = sizeOf(size, availableParallelism(), (reason) => badArgument('setSize', reason));
       requireRunning('setSize');
       actor.send({ type: 'control.setSize', size: n });
       return until('setSize', resized);

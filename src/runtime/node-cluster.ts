@@ -121,13 +121,14 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
   const handlers = {
     fork: (worker: Worker) => {
       if (forkReported.has(worker)) return;
+      const id = idOf(worker);
+      // A fork of the app's own is adopted only while its process runs: not one that created
+      // no process (ENOENT, EAGAIN, EMFILE: its `error` came first, and no `exit` ever comes,
+      // so a stop would wait for it forever), nor one that has exited already (node:cluster
+      // lists it until its channel closes too, which a child holding the channel delays).
+      if (id === undefined && (worker.process.pid === undefined || worker.isDead())) return;
       forkReported.add(worker);
       updateWardenWithin(0);
-      const id = idOf(worker);
-      // A fork of the app's own that created no process (ENOENT, EAGAIN, EMFILE: its `error`
-      // came first, and no `exit` ever comes) is not adopted: a worker with no process would
-      // never exit, and a stop would wait for it forever.
-      if (id === undefined && worker.process.pid === undefined) return;
       const pid = worker.process.pid ?? 0;
       if (id === undefined) report({ type: 'cluster.fork', id: null, handle: worker.id, pid });
       else report({ type: 'cluster.fork', id, pid });
@@ -318,9 +319,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       listeners.add(listener);
       // Workers the app forked before this control existed are reported first, so the control
       // adopts them before any command (a start() right after createControl() counts them).
-      // Not one that has exited already: node:cluster lists it until its channel closes too,
-      // which a child holding the channel, or a disconnect not yet delivered, delays.
-      for (const worker of Object.values(cluster.workers ?? {})) if (worker !== undefined && !worker.isDead()) handlers.fork(worker);
+      for (const worker of Object.values(cluster.workers ?? {})) if (worker !== undefined) handlers.fork(worker);
       return () => listeners.delete(listener);
     },
     killAll() {

@@ -36,8 +36,8 @@ import {
   isClusterDisconnect,
   isStatsRequest,
   isTerminateNotice,
-  isSwitchedOn,
   logPrefixEnv,
+  readSwitch,
   workerEnv,
 } from './agent-protocol.js';
 import { prefixLines } from './log-prefix.js';
@@ -102,7 +102,7 @@ function installAgent(): WorkerAgent | undefined {
 }
 
 function createWorkerAgent(): WorkerAgent {
-  if (isSwitchedOn(process.env[logPrefixEnv])) {
+  if (readSwitch(process.env[logPrefixEnv]) === true) {
     // A worker the app forked itself has no id from the control: its pid says whose lines they are.
     const prefix = `#${process.env[workerEnv.id] ?? `pid ${process.pid}`} | `;
     prefixLines(process.stdout, prefix);
