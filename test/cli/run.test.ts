@@ -391,26 +391,18 @@ describe('worker output', () => {
     for (const id of ids) expect(run.lines, `#${id} | bye`).toContain(`#${id} | bye`);
   });
 
-  it('without --log-prefix the lines are the app\'s own; logPrefix in a configuration file and CLUSTERCHART_LOG_PREFIX switch it', async () => {
-    const plain = temp();
-    const run = await startRun([fixture('log-app.cjs'), '--size', '1'], { sock: plain.sock });
-    await run.waitFor(/^split line$/);
-    expect(run.lines.some((l) => l.startsWith('#1 | '))).toBe(false);
-    await cli(['stop', '--control', plain.sock]);
-    await run.exited();
-
-    const fromFile = temp();
-    writeFileSync(join(fromFile.dir, 'clusterchart.config.json'), JSON.stringify({ logPrefix: true }));
-    const filed = await startRun([fixture('log-app.cjs'), '--size', '1'], { sock: fromFile.sock, cwd: fromFile.dir });
-    await filed.waitFor(/^#1 \| split line$/);
-    await cli(['stop', '--control', fromFile.sock]);
-    await filed.exited();
-
-    const fromEnv = temp();
-    const envd = await startRun([fixture('log-app.cjs'), '--size', '1'], { sock: fromEnv.sock, env: cleanEnv({ CLUSTERCHART_LOG_PREFIX: 'on' }) });
-    await envd.waitFor(/^#1 \| split line$/);
-    await cli(['stop', '--control', fromEnv.sock]);
-    await envd.exited();
+  it.each([
+    ['without --log-prefix the lines are the app\'s own', {}, /^split line$/],
+    ['logPrefix in a configuration file switches it on', { file: { logPrefix: true } }, /^#1 \| split line$/],
+    ['CLUSTERCHART_LOG_PREFIX=on switches it on', { env: { CLUSTERCHART_LOG_PREFIX: 'on' } }, /^#1 \| split line$/],
+  ] as const)('%s', async (_, { file, env }: { file?: object; env?: Record<string, string> }, line) => {
+    const { sock, dir } = temp();
+    if (file !== undefined) writeFileSync(join(dir, 'clusterchart.config.json'), JSON.stringify(file));
+    const run = await startRun([fixture('log-app.cjs'), '--size', '1'], { sock, cwd: dir, env: cleanEnv(env) });
+    await run.waitFor(line);
+    expect(run.lines.filter((l) => /split line$/.test(l))).toEqual([run.lines.find((l) => line.test(l))]);
+    await cli(['stop', '--control', sock]);
+    expect((await run.exited()).code).toBe(0);
   });
 });
 
