@@ -10,7 +10,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { createError } from '../errors.js';
 import { type Control, type ControlEventMap, type ControlStatus, createControl } from '../runtime/create-control.js';
 import { logPrefixEnv } from '../runtime/agent-protocol.js';
-import { existsAsName } from '../runtime/exec-check.js';
+import { didYouMeanScript, existsAsName } from '../runtime/exec-check.js';
 import { type ControlClient, createControlClient } from '../server/control-client.js';
 import { createControlServer } from '../server/control-server.js';
 import type { RestartProgress, WireEvent } from '../server/protocol.js';
@@ -235,10 +235,10 @@ export function createCli(io: CliIo): Cli {
     warnAboutEnv();
     const config = resolveRunConfig(invocation.flags, sources);
     const script = resolve(cwd, invocation.script);
-    // Nothing by that name at all; anything else (a directory, a name Node completes with .js)
-    // is createControl()'s to judge as Node would resolve it.
+    // Nothing by that name at all; anything else (a directory, a name Node completes with .js,
+    // one a loader would) is createControl()'s to judge as Node would resolve it.
     if (!existsAsName(script)) {
-      throw createError('CC_ERR_CLI_SCRIPT_NOT_FOUND', { script: invocation.script, path: script });
+      throw createError('CC_ERR_CLI_SCRIPT_NOT_FOUND', { script: invocation.script, path: script, hint: didYouMeanScript(script) });
     }
     const control = createControl({
       ...config.settings,

@@ -4,16 +4,14 @@
  * until the control gave up. Resolved as Node resolves a main script, with what the workers'
  * loaders (execArgv, NODE_OPTIONS) may add.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, extname, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { didYouMean } from '../closest-name.js';
 import { createError } from '../errors.js';
 import type { WorkerEnv } from './create-control.js';
 
 /** What Node itself adds to the name of a main script (CommonJS main resolution). */
 const NODE_EXTENSIONS = ['.js', '.json', '.node'];
-
-/** Anything at `path`, or at the name plus what Node adds: a name worth checking further. */
-export const existsAsName = (path: string) => ['', ...NODE_EXTENSIONS].some((extension) => existsSync(path + extension));
 
 /** What Node 20 cannot run without a loader (later versions strip the types of TYPESCRIPT_EXTENSIONS). */
 const LOADER_EXTENSIONS = ['.ts', '.cts', '.mts', '.tsx', '.jsx'];
@@ -24,6 +22,21 @@ const STRIP_TYPES_FLAGS = ['--experimental-strip-types', '--experimental-transfo
 
 /** What a loader or preload hook may add as well (tsx finds `./server` as server.ts). */
 const SCRIPT_EXTENSIONS = [...NODE_EXTENSIONS, '.cjs', '.mjs', ...LOADER_EXTENSIONS];
+
+/**
+ * Anything at `path`, or at the name plus what Node or a loader adds: a name worth checking
+ * further (what Node cannot run of it, `server` for server.ts without a loader, is said then).
+ */
+export const existsAsName = (path: string) => ['', ...SCRIPT_EXTENSIONS].some((extension) => existsSync(path + extension));
+
+/** ` (did you mean server.js?)` when a name beside `path` is obviously the one meant (a typo), else ''. */
+export function didYouMeanScript(path: string): string {
+  try {
+    return didYouMean(basename(path), readdirSync(dirname(path)));
+  } catch {
+    return '';
+  }
+}
 
 /** The flags that give a worker a loader or preload hook, which may resolve names Node does not. */
 const LOADER_FLAGS = ['--import', '--loader', '--experimental-loader', '--require', '-r'];

@@ -419,6 +419,22 @@ describe('the script', () => {
       expect((await run.exited()).code).toBe(0);
     }
   });
+
+  it('not found names a file beside it that was meant, and a name only a loader completes is said as such', async () => {
+    const { dir } = temp();
+    writeFileSync(join(dir, 'server.js'), '');
+    writeFileSync(join(dir, 'worker.ts'), '');
+    const cases: Array<[string, string]> = [
+      ['sever.js', `Cannot find the script sever.js (resolved to ${join(dir, 'sever.js')}) (did you mean server.js?). [CC_ERR_CLI_SCRIPT_NOT_FOUND]`],
+      ['client.js', `Cannot find the script client.js (resolved to ${join(dir, 'client.js')}). [CC_ERR_CLI_SCRIPT_NOT_FOUND]`],
+      ['worker', 'Option exec is invalid: there is nothing to run at ' + join(dir, 'worker') + ' (found worker.ts, but without a loader in execArgv or NODE_OPTIONS Node adds only .js, .json or .node to a name). [CC_ERR_OPTION_INVALID]'],
+    ];
+    for (const [script, message] of cases) {
+      const result = await cli(['run', script], { cwd: dir });
+      expect(result.code, script).toBe(2);
+      expect(result.stderr, script).toBe(`clusterchart: ${message}\n`);
+    }
+  });
 });
 
 describe('exit status', () => {
