@@ -355,14 +355,14 @@ export const commandSpecs = {
     name: 'shutdown',
     summary:
       'Shut workers down gracefully (disconnect, drain, then SIGTERM and SIGKILL on timeouts); the control replaces them. They leave at once, before their replacements serve: to replace every worker without a gap, use `restart`.',
-    positionals: [{ name: 'id', description: 'Worker ids, or `all` (the default).', variadic: true }],
+    positionals: [{ name: 'id', description: 'Worker ids, or `all`.', variadic: true, required: true }],
     options: remote,
     examples: ['clusterchart shutdown 3', 'clusterchart shutdown all'],
   },
   terminate: {
     name: 'terminate',
     summary: 'Terminate workers (SIGTERM, then SIGKILL); the control replaces them.',
-    positionals: [{ name: 'id', description: 'Worker ids, or `all` (the default).', variadic: true }],
+    positionals: [{ name: 'id', description: 'Worker ids, or `all`.', variadic: true, required: true }],
     options: remote,
     examples: ['clusterchart terminate 3 4', 'clusterchart terminate all'],
   },

@@ -291,9 +291,11 @@ function relative(command: 'add' | 'remove', tokens: Tokens): Invocation {
 
 function targets(command: 'shutdown' | 'terminate', tokens: Tokens): Invocation {
   const { positionals } = tokens;
-  if (positionals.length === 0 || (positionals.length === 1 && positionals[0] === 'all')) {
-    return { command, ids: 'all', ...remote(tokens) };
+  // Every worker at once is an outage: said in full, never a default (PM2's stop wants a name too).
+  if (positionals.length === 0) {
+    throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command, reason: `name the workers: ids (\`clusterchart status\` lists them), or \`all\`${command === 'shutdown' ? '; to replace every worker without a gap, `clusterchart restart`' : ''}` });
   }
+  if (positionals.length === 1 && positionals[0] === 'all') return { command, ids: 'all', ...remote(tokens) };
   if (positionals.includes('all')) throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command, reason: '`all` cannot be mixed with ids' });
   return { command, ids: positionals.map((raw) => wholeNumber(command, 'a worker id', raw)), ...remote(tokens) };
 }

@@ -274,8 +274,9 @@ describe('commands that talk to a control', () => {
     );
   });
 
-  it('shutdown and terminate take ids or all (the default)', () => {
-    expect(parseArgv(['shutdown'])).toEqual({ command: 'shutdown', ids: 'all', json: false });
+  it('shutdown and terminate take ids or all, one of the two', () => {
+    expect(codeOf(() => parseArgv(['shutdown']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
+    expect(codeOf(() => parseArgv(['terminate']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
     expect(parseArgv(['shutdown', 'all'])).toEqual({ command: 'shutdown', ids: 'all', json: false });
     expect(parseArgv(['terminate', '3', '4'])).toEqual({ command: 'terminate', ids: [3, 4], json: false });
     expect(codeOf(() => parseArgv(['terminate', '3', 'all']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
@@ -292,7 +293,7 @@ describe('commands that talk to a control', () => {
 
   it('checks --control as run does: an empty path is a usage error, not an unreachable control', () => {
     for (const command of ['status', 'restart', 'set-size', 'add', 'remove', 'shutdown', 'terminate', 'stop', 'events']) {
-      const argv = command === 'set-size' ? [command, '2'] : [command];
+      const argv = command === 'set-size' ? [command, '2'] : command === 'shutdown' || command === 'terminate' ? [command, 'all'] : [command];
       for (const control of ['', '  ']) {
         expect(() => parseArgv([...argv, '--control', control]), command).toThrow(
           expect.objectContaining({ code: 'CC_ERR_OPTION_INVALID', details: { option: '--control', reason: `expected a path, got ${JSON.stringify(control)}` } }),

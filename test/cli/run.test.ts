@@ -156,7 +156,7 @@ describe('shutdown and terminate', () => {
     for (const w of now) expect(isAlive(w.pid!)).toBe(false);
     await cli(['set-size', '2', '--control', sock]);
     const again = (await status(sock)).workers;
-    const term = await cli(['terminate', '--control', sock]);
+    const term = await cli(['terminate', 'all', '--control', sock]);
     expect(term).toMatchObject({ code: 0, stdout: `terminated: ${again.map((w) => `#${w.id}`).join(', ')}\n` });
     for (const w of again) expect(isAlive(w.pid!)).toBe(false);
   });
@@ -445,6 +445,8 @@ describe('exit status', () => {
       [['set-size', 'lots'], /CC_ERR_CLI_BAD_ARGUMENT/],
       [['set-size'], /CC_ERR_CLI_BAD_ARGUMENT/],
       [['terminate', 'x'], /CC_ERR_CLI_BAD_ARGUMENT/],
+      [['shutdown'], /name the workers: ids \(`clusterchart status` lists them\), or `all`; to replace every worker without a gap, `clusterchart restart`/],
+      [['terminate'], /name the workers: ids \(`clusterchart status` lists them\), or `all`\. \[CC_ERR_CLI_BAD_ARGUMENT\]/],
       [['run'], /CC_ERR_CLI_BAD_ARGUMENT/],
       [['run', 'no-such-app.js'], /CC_ERR_CLI_SCRIPT_NOT_FOUND/],
       [['run', fixture('http-app.cjs'), '--shutdown-timeout', '-1'], /CC_ERR_OPTION_INVALID/],
