@@ -7,12 +7,13 @@
  * - --env, configuration files and `-- args` reach the workers.
  * Every test kills what it started (the run process's whole group) in afterEach.
  */
-import { readFileSync, readdirSync, statSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, get, until } from '../helpers/processes.js';
-import { cleanEnv, cli, fixture, isAlive, killStarted, requireBuild, startFollower, startRun, status, tempDir } from './helpers.js';
+import { cleanEnv, cli, cliPath, fixture, isAlive, killStarted, requireBuild, startFollower, startRun, status, tempDir } from './helpers.js';
 
 const dirs: Array<() => void> = [];
 beforeAll(requireBuild);
@@ -289,6 +290,16 @@ describe('events', () => {
     expect((await json.exited()).code).toBe(0);
     expect(human.lines.at(-1)).toBe('control: stopped');
   });
+
+  it('ends when its reader does (`events | head -1`), at the next event it writes', async () => {
+    const { sock } = await app(1);
+    const follower = await startFollower(['events', '--control', sock]);
+    expect(await cli(['add', '--control', sock])).toMatchObject({ code: 0 });
+    await follower.waitFor(/^control: size 2$/);
+    follower.child.stdout!.destroy();
+    expect(await cli(['remove', '--control', sock])).toMatchObject({ code: 0 });
+    expect(await follower.exited()).toMatchObject({ code: 0, signal: null });
+  });
 });
 
 describe('dashboard', () => {
@@ -459,6 +470,17 @@ describe('exit status', () => {
       expect(result.stderr).toMatch(pattern);
       expect(result.stderr.trimEnd().split('\n'), args.join(' ')).toHaveLength(1);
       noStack(result.stderr);
+    }
+  });
+
+  it('1 when the output cannot be written, saying why (a full disk)', () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const result = spawnSync(process.execPath, [cliPath, 'diagram'], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe('clusterchart: cannot write the output: ENOSPC: no space left on device, write\n');
+    } finally {
+      closeSync(full);
     }
   });
 
