@@ -8,12 +8,12 @@ import { resolve } from 'node:path';
 import type { InspectionEvent } from 'xstate';
 import packageJson from '../../package.json' with { type: 'json' };
 import { createError } from '../errors.js';
-import { type Control, type ControlEventMap, type ControlStatus, createControl } from '../runtime/create-control.js';
+import { type Control, type ControlEventMap, createControl } from '../runtime/create-control.js';
 import { logPrefixEnv } from '../runtime/agent-protocol.js';
 import { didYouMeanScript, existsAsName } from '../runtime/exec-check.js';
 import { type ControlClient, createControlClient } from '../server/control-client.js';
 import { createControlServer } from '../server/control-server.js';
-import type { RestartProgress, WireEvent } from '../server/protocol.js';
+import type { CommandArgs, CommandName, CommandResults, RestartProgress, WireEvent } from '../server/protocol.js';
 import { type ConfigSources, type RunConfig, envWarnings, resolveControlPath, resolveRunConfig } from './config.js';
 import { exitStatus, exitStatusOf } from './exit-status.js';
 import { formatDuration, formatEvent, formatProgress, formatRestart, formatSize, formatStatus, formatStop, formatStopped } from './format.js';
@@ -24,28 +24,41 @@ import { type Invocation, parseArgv } from './parse-argv.js';
 const REPLY_TIMEOUT_MS = 10_000;
 
 /**
- * The protocol sends nothing before a request's result, and a drain or a rollout may take as
- * long as it takes. So before such a request, a `status` on the same connection, bounded as
- * `status` itself is, tells a control that answers from one that cannot (its event loop stuck,
- * or another program on the socket): exit 3 after REPLY_TIMEOUT_MS instead of a hang. The
- * long request itself is then sent with no timeout.
+ * Before a request that changes something, a `status` on the same connection, bounded as
+ * `status` itself is, tells a control that answers from one that cannot (its event loop stuck
+ * or starved, or another program on the socket): exit 3 after REPLY_TIMEOUT_MS instead of a
+ * hang, and the change is not sent. The protocol sends nothing before a request's result, and
+ * a drain or a rollout may take as long as it takes: such a request is then sent unbounded.
  */
-async function answering(client: ControlClient, what: string): Promise<ControlStatus> {
+async function answering(client: ControlClient, what: string): Promise<void> {
   try {
-    return await client.request('status', {}, { timeout: REPLY_TIMEOUT_MS });
+    await client.request('status', {}, { timeout: REPLY_TIMEOUT_MS });
   } catch (error) {
     if ((error as { code?: unknown }).code !== 'CC_ERR_CLI_NO_REPLY') throw error;
-    throw createError('CC_ERR_CLI_NO_REPLY', { path: client.path, what, ms: REPLY_TIMEOUT_MS }, error);
+    throw createError('CC_ERR_CLI_NO_REPLY', { path: client.path, what, ms: REPLY_TIMEOUT_MS, sent: ' (it was not sent)' }, error);
   }
 }
 
-/** A request that does not wait for workers gets its answer within REPLY_TIMEOUT_MS; one that waits, as long as the work takes. */
-const answerWithin = (wait: boolean) => (wait ? {} : { timeout: REPLY_TIMEOUT_MS });
-
-/** How a request of `what` is bounded: its answer within REPLY_TIMEOUT_MS, or a control that answers first when it waits. */
-async function bounded(client: ControlClient, what: string, wait: boolean): Promise<{ timeout?: number }> {
-  if (wait) await answering(client, what);
-  return answerWithin(wait);
+/**
+ * A request that changes something, sent once the control answers (`answering`): a control
+ * that is stuck never gets it, to carry it out when it comes back after the command failed.
+ * One that does not wait for workers gets its answer within REPLY_TIMEOUT_MS; one that waits,
+ * as long as the work takes. Unanswered in time, it was sent all the same: the error says so.
+ */
+async function change<C extends Exclude<CommandName, 'status' | 'events'>>(
+  client: ControlClient,
+  cmd: C,
+  args: CommandArgs<C>,
+  { wait, onProgress }: { wait: boolean; onProgress?: (progress: RestartProgress) => void },
+): Promise<CommandResults[C]> {
+  await answering(client, cmd);
+  try {
+    return await client.request(cmd, args, { ...(onProgress === undefined ? {} : { onProgress }), ...(wait ? {} : { timeout: REPLY_TIMEOUT_MS }) });
+  } catch (error) {
+    const { code, details } = error as { code?: unknown; details?: Record<string, unknown> };
+    if (code !== 'CC_ERR_CLI_NO_REPLY') throw error;
+    throw createError('CC_ERR_CLI_NO_REPLY', { ...details, sent: ' (it was sent, and may still be carried out once the control answers again)' }, error);
+  }
 }
 
 /** A reply that is not the protocol: whatever listens on the socket is no clusterchart control (exit 3). */
@@ -102,17 +115,15 @@ export function createCli(io: CliIo): Cli {
 
   /** `shutdown` and `terminate`: once the workers have exited, which ones and what it took. */
   async function stopWorkers(client: ControlClient, inv: RemoteOf<'shutdown' | 'terminate'>, verb: string): Promise<number> {
-    await answering(client, inv.command);
-    const result = await client.request(inv.command, { ids: inv.ids });
+    const result = await change(client, inv.command, { ids: inv.ids }, { wait: true });
     if (inv.json) out.json(result);
     else out.line(formatStopped(verb, result));
     return exitStatus.ok;
   }
 
   /**
-   * What each command that talks to a running control does, in a lookup table. A command that
-   * does not wait for workers gets its answer within REPLY_TIMEOUT_MS or fails (exit 3); one
-   * that waits first makes sure the control answers at all (`answering`).
+   * What each command that talks to a running control does, in a lookup table; those that
+   * change something go through `change`.
    */
   const remoteHandlers: { [C in RemoteInvocation['command']]: (client: ControlClient, inv: RemoteOf<C>) => Promise<number> } = {
     async status(client, inv) {
@@ -122,32 +133,26 @@ export function createCli(io: CliIo): Cli {
       return exitStatus.ok;
     },
     async restart(client, inv) {
-      // A control already backing off after crashes forks nothing until its backoff ends: the first line says so.
-      let backingOff = inv.wait && (await answering(client, 'restart')).master.health === 'danger';
-      const onProgress = (progress: RestartProgress) => {
-        if (inv.json) return out.json({ progress });
-        out.line(formatProgress(progress, backingOff));
-        backingOff = false;
-      };
-      const result = await client.request('restart', { wait: inv.wait }, { onProgress, ...answerWithin(inv.wait) });
+      const onProgress = (progress: RestartProgress) => (inv.json ? out.json({ progress }) : out.line(formatProgress(progress)));
+      const result = await change(client, 'restart', { wait: inv.wait }, { wait: inv.wait, onProgress });
       if (inv.json) out.json(result);
       else out.line(formatRestart(result));
       return exitStatus.ok;
     },
     async 'set-size'(client, inv) {
-      const result = await client.request('set-size', { size: inv.size, wait: inv.wait }, await bounded(client, 'set-size', inv.wait));
+      const result = await change(client, 'set-size', { size: inv.size, wait: inv.wait }, inv);
       if (inv.json) out.json(result);
       else out.line(formatSize(result));
       return exitStatus.ok;
     },
     async add(client, inv) {
-      const result = await client.request('add', { n: inv.n, wait: inv.wait }, await bounded(client, 'add', inv.wait));
+      const result = await change(client, 'add', { n: inv.n, wait: inv.wait }, inv);
       if (inv.json) out.json(result);
       else out.line(formatSize(result));
       return exitStatus.ok;
     },
     async remove(client, inv) {
-      const result = await client.request('remove', { n: inv.n, wait: inv.wait }, await bounded(client, 'remove', inv.wait));
+      const result = await change(client, 'remove', { n: inv.n, wait: inv.wait }, inv);
       if (inv.json) out.json(result);
       else out.line(formatSize(result));
       return exitStatus.ok;
@@ -156,8 +161,7 @@ export function createCli(io: CliIo): Cli {
     terminate: (client, inv) => stopWorkers(client, inv, 'terminated'),
     async stop(client, inv) {
       // Drains may take long: only the control's first answer is bounded.
-      await answering(client, 'stop');
-      const result = await client.request('stop', { force: inv.force });
+      const result = await change(client, 'stop', { force: inv.force }, { wait: true });
       if (inv.json) out.json(result);
       else out.line(formatStop(result));
       return exitStatus.ok;

@@ -79,10 +79,9 @@ export function formatSize(result: SizeResult): string {
  * One progress line of `restart --wait`. `backingOff`: the control was in crash-loop backoff
  * when the restart began (its next danger line may be up to maxThrottleDelay away).
  */
-export function formatProgress(progress: RestartProgress, backingOff = false): string {
+export function formatProgress(progress: RestartProgress): string {
   const replaced = `${progress.replaced}/${progress.total} replaced`;
-  if (progress.danger !== undefined) return `${replaced}; danger, crash loop: forks held back ${formatDuration(progress.danger.delay)}`;
-  return backingOff ? `${replaced}; danger, crash loop: replacements wait for the control's backoff to end` : replaced;
+  return progress.danger === undefined ? replaced : `${replaced}; danger, crash loop: forks held back ${formatDuration(progress.danger.delay)}`;
 }
 
 export function formatRestart(result: RestartResult): string {

@@ -119,7 +119,7 @@ function clientOver(socket: Socket, path: string): ControlClient {
           handlers.timeout === undefined
             ? undefined
             : setTimeout(() => {
-                waiting.get(id)?.reject(createError('CC_ERR_CLI_NO_REPLY', { path, what: cmd, ms: handlers.timeout }));
+                waiting.get(id)?.reject(createError('CC_ERR_CLI_NO_REPLY', { path, what: cmd, ms: handlers.timeout, sent: '' }));
                 waiting.delete(id);
               }, handlers.timeout);
         const heard = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => {

@@ -4,8 +4,10 @@
  *   (stop, shutdown, terminate, set-size, add, remove, restart --wait) included, with exit 3
  *   after 10 s naming the command, never a hang (fake timers: no real 10 s);
  * - a socket that answers lines that are not the protocol is no control: exit 3, said so;
- * - restart --wait on a control already in crash-loop backoff says so on its first line, then
- *   prints each backoff as it comes (a control on the simulated cluster).
+ * - a command that changes something is sent only once the control answered a `status`, and
+ *   one sent but not answered in time says it may still be carried out;
+ * - restart --wait on a control in crash-loop backoff forks at once, then prints each backoff
+ *   of the new version as it comes (a control on the simulated cluster).
  */
 import { type Server, type Socket, createServer } from 'node:net';
 import { join } from 'node:path';
@@ -60,7 +62,7 @@ async function socketServer(onLine: (socket: Socket, line: string) => void) {
 }
 
 describe('a socket that accepts but never answers', () => {
-  const commands = ['stop', 'stop --force', 'shutdown 1', 'terminate all', 'set-size 2', 'add', 'remove', 'restart --wait', 'status'];
+  const commands = ['stop', 'stop --force', 'shutdown 1', 'terminate all', 'set-size 2', 'set-size 2 --no-wait', 'add', 'remove', 'restart', 'restart --wait', 'status'];
 
   // A hang fails within 5 s of real time: the 10 s are fake.
   it.each(commands)('%s ends with exit 3 after 10 s, naming the command', { timeout: 5_000 }, async (command) => {
@@ -68,7 +70,11 @@ describe('a socket that accepts but never answers', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     let heard!: () => void;
     const lineHeard = new Promise<void>((resolve) => (heard = resolve));
-    const { dir, path } = await socketServer(() => heard());
+    const sent: string[] = [];
+    const { dir, path } = await socketServer((_, line) => {
+      sent.push((JSON.parse(line) as { cmd: string }).cmd);
+      heard();
+    });
     const { cli, output } = cliIn(dir);
     let code: number | undefined;
     const running = cli.run([...args, '--control', path]).then((c) => (code = c));
@@ -79,10 +85,29 @@ describe('a socket that accepts but never answers', () => {
     vi.advanceTimersByTime(1);
     await running;
     expect(code).toBe(exitStatus.unreachable);
+    // Only a `status` went out: whatever changes something waits for the control to answer first.
+    expect(sent).toEqual(['status']);
     expect(output.stderr).toBe(
-      `clusterchart: The control at ${path} accepted the connection but did not answer ${args[0]} within 10000 ms; its event loop may be stuck` +
-        ' (send it SIGTERM, or SIGKILL: its warden takes the workers down). [CC_ERR_CLI_NO_REPLY]\n',
+      `clusterchart: The control at ${path} accepted the connection but did not answer ${args[0]} within 10000 ms${args[0] === 'status' ? '' : ' (it was not sent)'};` +
+        ' it is busy (many workers booting at once on few cores) or its event loop is stuck: try again, and if it never answers, send it SIGTERM, or SIGKILL (its warden takes the workers down). [CC_ERR_CLI_NO_REPLY]\n',
     );
+  });
+
+  it('a change sent to a control that answered its status, then went quiet, may still be carried out: said so', { timeout: 5_000 }, async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let heard!: () => void;
+    const changeHeard = new Promise<void>((resolve) => (heard = resolve));
+    const { dir, path } = await socketServer((socket, line) => {
+      const { id, cmd } = JSON.parse(line) as { id: number; cmd: string };
+      if (cmd === 'status') socket.write(`${JSON.stringify({ id, ok: true, result: {} })}\n`);
+      else heard();
+    });
+    const { cli, output } = cliIn(dir);
+    const running = cli.run(['add', '--no-wait', '--control', path]);
+    await changeHeard;
+    vi.advanceTimersByTime(10_000);
+    expect(await running).toBe(exitStatus.unreachable);
+    expect(output.stderr).toMatch(/did not answer add within 10000 ms \(it was sent, and may still be carried out once the control answers again\); it is busy/);
   });
 });
 
@@ -103,7 +128,7 @@ describe('a socket that does not speak the protocol', () => {
 });
 
 describe('restart --wait on a crash-looping control', () => {
-  it('says on its first line that the control is backing off, then prints every backoff until the restart is done', async () => {
+  it('forks at once (a restart ends the backoff), then prints every backoff of the new version until the restart is done', async () => {
     let crashing = false;
     const env = await simulatedServer({ size: 2, throttleDelay: 2_000, maxThrottleDelay: 8_000 }, {}, () => (crashing ? { exitAtStart: true } : {}));
     cleanups.push(() => env.cleanup());
@@ -119,7 +144,7 @@ describe('restart --wait on a crash-looping control', () => {
     const lines = () => output.stdout.trimEnd().split('\n');
     expect(await env.drive(cli.run(['restart', '--wait', '--control', env.path]))).toBe(exitStatus.ok);
     expect(output.stderr).toBe('');
-    expect(lines()[0]).toBe("0/1 replaced; danger, crash loop: replacements wait for the control's backoff to end");
+    expect(lines()[0]).toBe('0/1 replaced');
     expect(lines().filter((line) => /^0\/1 replaced; danger, crash loop: forks held back \d/.test(line)).length).toBeGreaterThanOrEqual(1);
     expect(lines().at(-1)).toMatch(/^restarted: 1 worker replaced in \S+ \(generation 2\)$/);
   });
