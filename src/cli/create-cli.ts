@@ -167,9 +167,9 @@ export function createCli(io: CliIo): Cli {
       return exitStatus.ok;
     },
     async events(client, inv) {
-      let stopped = false;
+      let stopped: Extract<WireEvent, { type: 'stopped' }> | undefined;
       const onEvent = (event: WireEvent) => {
-        if (event.type === 'stopped') stopped = true;
+        if (event.type === 'stopped') stopped = event;
         if (inv.json) return out.json(event);
         const text = formatEvent(event);
         if (text !== null) out.line(text);
@@ -177,8 +177,9 @@ export function createCli(io: CliIo): Cli {
       await client.request('events', {}, { onEvent, timeout: REPLY_TIMEOUT_MS });
       out.err(`clusterchart: following ${client.path} (Ctrl-C to end)`);
       await client.closed;
-      // The control went away: normal after it stopped, otherwise it is no longer reachable.
-      if (stopped) return exitStatus.ok;
+      // The control went away: normal after it stopped (a failure if it gave up, as `run` then
+      // exits 1), otherwise it is no longer reachable.
+      if (stopped !== undefined) return stopped.reason === 'giveup' ? exitStatus.failed : exitStatus.ok;
       throw createError('CC_ERR_CLI_CONNECTION_LOST', { path: client.path, what: 'events' });
     },
   };

@@ -375,7 +375,7 @@ export const commandSpecs = {
   },
   events: {
     name: 'events',
-    summary: 'Follow the control: one line per worker transition (`#id[pid] from -> to`) and per control event.',
+    summary: 'Follow the control: one line per worker transition (`#id[pid] from -> to`) and per control event. Ends when the control stops: exit 0, or 1 if it gave up.',
     positionals: [],
     options: remote,
     examples: ['clusterchart events', 'clusterchart events --json'],

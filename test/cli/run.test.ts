@@ -247,6 +247,19 @@ describe('stopping', () => {
     expect(existsSync(sock)).toBe(false);
     noStack(exit.stderr);
   });
+
+  it('events, following it, exits 1 too', async () => {
+    const { sock, dir } = temp();
+    const script = join(dir, 'app.cjs');
+    writeFileSync(script, readFileSync(fixture('http-app.cjs')));
+    const run = await startRun([script, '--size', '1', ...fast, '--max-restarts', '1', '--throttle-delay', '10', '--max-throttle-delay', '20'], { sock });
+    const follower = await startFollower(['events', '--control', sock]);
+    writeFileSync(script, "throw new Error('crash at start');\n");
+    await cli(['terminate', 'all', '--control', sock]);
+    expect(await follower.exited()).toMatchObject({ code: 1 });
+    expect(follower.lines.at(-1)).toBe('control: stopped (gave up)');
+    expect((await run.exited()).code).toBe(1);
+  });
 });
 
 describe('a bad deploy', () => {
