@@ -34,7 +34,7 @@ export const errorCodes = {
   CC_ERR_CLI_MISSING_VALUE: 'Option {option} needs a value ({value}).',
   CC_ERR_CLI_BAD_ARGUMENT: 'Invalid argument for `clusterchart {command}`: {reason}.',
   CC_ERR_CLI_SCRIPT_NOT_FOUND: 'Cannot find the script {script} (resolved to {path}){hint}.',
-  CC_ERR_CLI_UNREACHABLE: 'No control is reachable at {path} ({reason}); is `clusterchart run` running with --control {path}?',
+  CC_ERR_CLI_UNREACHABLE: 'No control is reachable at {path} ({reason}){next}',
   CC_ERR_CLI_CONNECTION_LOST: 'The control at {path} closed the connection before {what} finished.',
   CC_ERR_CLI_NO_REPLY: 'The control at {path} accepted the connection but did not answer {what} within {ms} ms{sent}; it is busy (many workers booting at once on few cores) or its event loop is stuck: try again, and if it never answers, send it SIGTERM, or SIGKILL (its warden takes the workers down).',
   CC_ERR_CLI_PROTOCOL: 'The control at {path} sent an invalid reply: {reason}.',

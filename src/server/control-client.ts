@@ -5,9 +5,9 @@
  * before the answer `CC_ERR_CLI_CONNECTION_LOST`, a request given a `timeout` that sees no
  * reply in time `CC_ERR_CLI_NO_REPLY` (a control whose event loop is stuck).
  */
-import { existsSync, lstatSync } from 'node:fs';
+import { type Stats, existsSync, lstatSync, readlinkSync, statSync } from 'node:fs';
 import { type Socket, connect } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { ClusterchartError, type ErrorCode, createError, errorCodes } from '../errors.js';
 import { createLineSplitter } from './line-splitter.js';
 import { type CommandArgs, type CommandName, type CommandResults, type RestartProgress, type WireError, type WireEvent, maxPathBytes } from './protocol.js';
@@ -45,7 +45,7 @@ export function createControlClient(options: { path: string }): Promise<ControlC
   return new Promise((resolve, reject) => {
     const socket = connect({ path });
     socket.once('error', (error: NodeJS.ErrnoException) =>
-      reject(createError('CC_ERR_CLI_UNREACHABLE', { path, reason: unreachableReason(path, error) }, error)),
+      reject(createError('CC_ERR_CLI_UNREACHABLE', { path, ...unreachable(path, error) }, error)),
     );
     socket.once('connect', () => {
       socket.removeAllListeners('error');
@@ -145,19 +145,27 @@ function clientOver(socket: Socket, path: string): ControlClient {
   };
 }
 
-/** The system's code, said plainly where it would mislead (ECONNREFUSED on a file that is not a socket). */
-function unreachableReason(path: string, error: NodeJS.ErrnoException): string {
-  const stats = (() => {
-    try {
-      return lstatSync(path);
-    } catch {
-      return null;
-    }
-  })();
-  if (stats === null) return existsSync(dirname(path)) ? 'ENOENT: nothing at that path' : `ENOENT: the folder ${dirname(path)} does not exist`;
-  if (!stats.isSocket()) return `not a socket but a ${stats.isDirectory() ? 'directory' : 'file'}`;
-  if (error.code === 'ECONNREFUSED') return 'ECONNREFUSED: a socket file no control listens on any more';
-  return error.code ?? error.message;
+/**
+ * The system's code, said plainly where it would mislead (ECONNREFUSED on a file that is not
+ * a socket), and what to do next: `{ reason, next }` of CC_ERR_CLI_UNREACHABLE.
+ */
+function unreachable(path: string, error: NodeJS.ErrnoException): { reason: string; next: string } {
+  const startIt = { next: `; is \`clusterchart run\` running with --control ${path}?` };
+  // The control's socket is its owner's alone (mode 0600): the control may well be running.
+  const asOwner = { next: '; run the command as the user that runs the control.' };
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch (statError) {
+    if ((statError as NodeJS.ErrnoException).code === 'EACCES') return { reason: 'EACCES: a folder on the way is closed to this user', ...asOwner };
+    if (lstatSync(path, { throwIfNoEntry: false }) !== undefined) return { reason: `a symbolic link to nothing: ${readlinkSync(path)}`, ...startIt };
+    const where = resolve(path);
+    return { reason: existsSync(dirname(where)) ? `ENOENT: nothing at ${where}` : `ENOENT: the folder ${dirname(where)} does not exist`, ...startIt };
+  }
+  if (!stats.isSocket()) return { reason: `not a socket but a ${stats.isDirectory() ? 'directory' : 'file'}`, ...startIt };
+  if (error.code === 'ECONNREFUSED') return { reason: 'ECONNREFUSED: a socket file no control listens on any more', next: '; the control that made it was killed, and the next `clusterchart run` replaces it.' };
+  if (error.code === 'EACCES') return { reason: `EACCES: the socket belongs to uid ${stats.uid}, mode ${(stats.mode & 0o777).toString(8).padStart(4, '0')}`, ...asOwner };
+  return { reason: error.code ?? error.message, ...startIt };
 }
 
 /** The server's error, with its code and message as they were sent. */

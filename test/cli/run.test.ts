@@ -8,7 +8,7 @@
  * Every test kills what it started (the run process's whole group) in afterEach.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -566,12 +566,14 @@ describe('exit status', () => {
     }
   }, 30_000);
 
-  it('says why no control is reachable: nothing there, a missing folder, a file that is not a socket, a path too long', async () => {
+  it('says why no control is reachable: nothing there, a missing folder, a file that is not a socket, a link to nothing, a path too long', async () => {
     const { dir } = temp();
     const file = join(dir, 'plain.sock');
     writeFileSync(file, '');
+    symlinkSync('gone.sock', join(dir, 'link.sock'));
     const cases: Array<[string, number, string]> = [
-      [join(dir, 'none.sock'), 3, 'ENOENT: nothing at that path'],
+      [join(dir, 'none.sock'), 3, `ENOENT: nothing at ${join(dir, 'none.sock')}); is \`clusterchart run\` running with --control ${join(dir, 'none.sock')}? [CC_ERR_CLI_UNREACHABLE]`],
+      [join(dir, 'link.sock'), 3, '(a symbolic link to nothing: gone.sock)'],
       [join(dir, 'missing', 'x.sock'), 3, `the folder ${join(dir, 'missing')} does not exist`],
       [file, 3, 'not a socket but a file'],
       [dir, 3, 'not a socket but a directory'],
@@ -583,6 +585,29 @@ describe('exit status', () => {
       expect(result.stderr).toContain(reason);
       noStack(result.stderr);
     }
+  });
+
+  it('says the folder it looked in, for the default socket', async () => {
+    const { dir } = temp();
+    const result = await cli(['status'], { cwd: dir });
+    expect(result.stderr).toBe(
+      `clusterchart: No control is reachable at ./clusterchart.sock (ENOENT: nothing at ${join(dir, 'clusterchart.sock')}); is \`clusterchart run\` running with --control ./clusterchart.sock? [CC_ERR_CLI_UNREACHABLE]\n`,
+    );
+  });
+
+  // Another user (root runs the test as nobody): the control's socket is its owner's alone.
+  it.skipIf(process.getuid?.() !== 0)('says a control another user runs is out of reach by permission, not missing', async () => {
+    const { sock, dir } = temp();
+    await startRun([fixture('http-app.cjs'), '--size', '1', ...fast], { sock, cwd: dir });
+    const asNobody = (path: string) => spawnSync(process.execPath, [cliPath, 'status', '--control', path], { uid: 65534, gid: 65534, encoding: 'utf8' });
+    const closedFolder = asNobody(sock);
+    expect(closedFolder.status).toBe(3);
+    expect(closedFolder.stderr).toMatch(/\(EACCES: a folder on the way is closed to this user\); run the command as the user that runs the control\. \[CC_ERR_CLI_UNREACHABLE\]/);
+    chmodSync(dir, 0o755);
+    const ownSocket = asNobody(sock);
+    expect(ownSocket.status).toBe(3);
+    expect(ownSocket.stderr).toMatch(/\(EACCES: the socket belongs to uid 0, mode 0600\); run the command as the user that runs the control\./);
+    expect((await cli(['stop', '--control', sock])).code).toBe(0);
   });
 
   it('--json errors also go to stdout as an object', async () => {
