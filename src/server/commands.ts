@@ -92,19 +92,21 @@ async function stopWorkers(control: Control, how: 'shutdown' | 'terminate', ids:
 
 /**
  * Runs `stopping` and says which of the `affected` workers the control escalated on meanwhile:
- * SIGTERM after shutdownTimeout (when `gracefully`; otherwise the SIGTERM was the request
- * itself), SIGKILL after terminateTimeout.
+ * SIGTERM after shutdownTimeout (when `gracefully`, and until a forced stop, whose SIGTERMs
+ * are its own, as are a terminate's), SIGKILL after terminateTimeout.
  */
 async function withEscalations(control: Control, affected: number[], gracefully: boolean, stopping: () => Promise<void>): Promise<StopResult> {
   const terminated = new Set<number>();
   const killed = new Set<number>();
-  const onTerminate = ({ worker }: ControlEventMap['terminate']) => void (gracefully && terminated.add(worker.id));
+  let escalating = gracefully;
+  const onStop = ({ force }: ControlEventMap['stop']) => void (force && (escalating = false));
+  const onTerminate = ({ worker }: ControlEventMap['terminate']) => void (escalating && terminated.add(worker.id));
   const onKill = ({ worker }: ControlEventMap['kill']) => void killed.add(worker.id);
-  control.on('terminate', onTerminate).on('kill', onKill);
+  control.on('stop', onStop).on('terminate', onTerminate).on('kill', onKill);
   try {
     await stopping();
   } finally {
-    control.off('terminate', onTerminate).off('kill', onKill);
+    control.off('stop', onStop).off('terminate', onTerminate).off('kill', onKill);
   }
   const sorted = (set: Iterable<number>) => [...set].filter((id) => affected.includes(id)).sort((a, b) => a - b);
   return { ids: sorted(affected), terminated: sorted(terminated), killed: sorted(killed) };

@@ -185,6 +185,21 @@ describe('commands', () => {
     f.close();
   });
 
+  it('a graceful stop overtaken by a forced one names no worker as outliving shutdownTimeout: the SIGTERMs were the forced stop\'s', async () => {
+    const { client, drive, sim, control } = await setup({ size: 2, shutdownTimeout: 30_000 }, {}, () => ({ ignoreDisconnect: true }));
+    const graceful = await client();
+    const forced = await client();
+    const stopping = new Promise((resolve) => control.on('stop', resolve));
+    const first = graceful.request('stop');
+    first.catch(() => {});
+    await stopping;
+    sim.clock.advance(1_000);
+    await expect(drive(forced.request('stop', { force: true }))).resolves.toMatchObject({ force: true, terminated: [] });
+    await expect(drive(first)).resolves.toEqual({ stopped: true, force: false, ids: [1, 2], terminated: [], killed: [] });
+    graceful.close();
+    forced.close();
+  });
+
   it('stop stops the control; later commands get the control error', async () => {
     const { client, drive, control } = await setup();
     const c = await client();
