@@ -233,7 +233,7 @@ export const otherOptions = {
   json: {
     flag: 'json',
     kind: 'boolean',
-    description: 'Print JSON (one value per line) instead of text; an error is also printed as `{"ok":false,"error":{"code","message"}}` on stdout.',
+    description: 'Print JSON (one value per line) instead of text; an error is also printed as `{"ok":false,"error":{"code":…,"message":…}}` on stdout.',
   },
   wait: {
     flag: 'wait',
