@@ -71,12 +71,12 @@ export function parseArgv(argv: readonly string[]): Invocation {
   if (first === undefined) return { command: 'help', topic: null };
   if (first === '--help' || first === '-h' || first === 'help') {
     const topic = tail[0];
-    if (topic === undefined) return { command: 'help', topic: null };
+    if (topic === undefined || topic === 'help') return { command: 'help', topic: null };
     if (!isCommand(topic)) throw unknownCommand(topic);
     return { command: 'help', topic };
   }
   if (first === '--version' || first === '-v') return { command: 'version' };
-  if (!isCommand(first)) throw unknownCommand(first);
+  if (!isCommand(first)) throw unknownCommand(first, tail);
 
   const tokens = tokenize(first, tail);
   if (tokens.values.help === true) return { command: 'help', topic: first };
@@ -84,8 +84,26 @@ export function parseArgv(argv: readonly string[]): Invocation {
   return builders[first](tokens);
 }
 
-function unknownCommand(name: string) {
-  return createError('CC_ERR_CLI_UNKNOWN_COMMAND', { command: JSON.stringify(name), hint: didYouMean(name, commandNames) });
+/** The commands of PM2 (and words of other supervisors) a newcomer types, and ours for them. */
+const commandsOfOtherTools: Readonly<Record<string, CommandName>> = {
+  start: 'run',
+  reload: 'restart',
+  scale: 'set-size',
+  ls: 'status',
+  list: 'status',
+  ps: 'status',
+  delete: 'stop',
+  kill: 'stop',
+  logs: 'events',
+};
+
+function unknownCommand(name: string, rest: readonly string[] = []) {
+  const command = rest.find(isCommand);
+  const reordered = () => [command, name, ...rest.filter((word) => word !== command)].join(' ');
+  const hint = name.startsWith('-')
+    ? command === undefined ? '' : ` (options go after the command: clusterchart ${reordered()})`
+    : Object.hasOwn(commandsOfOtherTools, name) ? ` (did you mean ${commandsOfOtherTools[name]}?)` : didYouMean(name, commandNames);
+  return createError('CC_ERR_CLI_UNKNOWN_COMMAND', { command: JSON.stringify(name), hint });
 }
 
 function isCommand(name: string): name is CommandName {

@@ -45,6 +45,19 @@ describe('help and version', () => {
     expect(() => parseArgv(['run', '--bogus', 'app.js'])).toThrow('Unknown option --bogus for `clusterchart run`; run');
   });
 
+  it('a command of PM2 names ours, and options before the command say where they go', () => {
+    const cases: Array<[string[], string]> = [
+      [['start', 'app.js'], 'Unknown command "start" (did you mean run?)'],
+      [['reload'], 'Unknown command "reload" (did you mean restart?)'],
+      [['scale', '4'], 'Unknown command "scale" (did you mean set-size?)'],
+      [['ls'], 'Unknown command "ls" (did you mean status?)'],
+      [['logs'], 'Unknown command "logs" (did you mean events?)'],
+      [['-c', 'x.sock', 'status', '--json'], 'Unknown command "-c" (options go after the command: clusterchart status -c x.sock --json)'],
+    ];
+    for (const [argv, message] of cases) expect(() => parseArgv(argv), argv.join(' ')).toThrow(message);
+    expect(parseArgv(['help', 'help'])).toEqual({ command: 'help', topic: null });
+  });
+
   it('--version and -v', () => {
     expect(parseArgv(['--version'])).toEqual({ command: 'version' });
     expect(parseArgv(['-v'])).toEqual({ command: 'version' });
