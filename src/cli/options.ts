@@ -239,7 +239,7 @@ export const otherOptions = {
     flag: 'wait',
     short: 'w',
     kind: 'boolean',
-    description: 'Wait until the rolling restart is done, printing progress; exit 1 if it is abandoned (the new version crash-looped, the old workers keep serving).',
+    description: 'Wait until the rolling restart is done, printing progress; exit 1 if it is abandoned (the new version crash-looped, the old workers keep serving). Ctrl-C ends the wait, not the restart.',
   },
   noWait: {
     flag: 'no-wait',
