@@ -2,7 +2,8 @@
  * `createDashboard()`: a small HTTP server (node:http, no framework) for one control.
  *
  *   GET  /             the page (self-contained; see dashboard-page.ts)
- *   GET  /events       Server-Sent Events: transitions, events, status (see event-stream.ts)
+ *   GET  /events       Server-Sent Events: transitions, events, status (see event-stream.ts);
+ *                      with the token in `?token=`, as the page itself
  *   GET  /api/status   `control.status()` as JSON
  *   POST /api/restart  rolling restart          } token in `x-clusterchart-token`,
  *   POST /api/add      size + 1                 } same origin only (request-guard.ts);
@@ -122,7 +123,7 @@ export async function createDashboard(control: Control, options: DashboardOption
         res.end(renderDashboardPage({ token, nonce, workerSvg: svg }));
       },
     },
-    '/events': { method: 'GET', run: (_req, res) => stream.attach(res) },
+    '/events': { method: 'GET', kind: 'page', run: (_req, res) => stream.attach(res) },
     '/api/status': { method: 'GET', run: async (_req, res) => json(res, 200, await control.status()) },
     '/api/restart': { method: 'POST', run: command(() => control.restart()) },
     '/api/add': { method: 'POST', run: command(() => control.add(1)) },

@@ -3,13 +3,18 @@
  * inline; nothing fetched but its own `/events` and `/api/*`), so it works offline. Its
  * script applies the `/events` stream: a `transition` moves a worker's mark on the chart at
  * once; a `status` (not older than the last applied event) redraws the header and table.
+ * The stream is asked for with the page's token, so once this page's control is gone, a
+ * control started later on the same port (a new token) refuses it: the page then stops,
+ * disables its buttons and says to open the address the new control printed, instead of
+ * showing that control as its own and failing its commands.
  *
  * Test hooks, stable by contract: each state node of the chart (`#state:<path>`) carries
  * `data-count` (workers in it) and the class `marked`; each table row is
  * `tr[data-worker=<id>]` with `data-state` and `data-generation`; `#master` has
- * `data-state`, `data-health`, `data-restarting` and `data-generation`.
+ * `data-state`, `data-health`, `data-restarting` and `data-generation`; `#link` has
+ * `data-link`: `connecting`, `live`, `lost`, `stopped` or `replaced`.
  */
-import { tokenHeader } from './request-guard.js';
+import { tokenHeader, tokenParam } from './request-guard.js';
 
 export interface DashboardPage {
   token: string;
@@ -41,8 +46,9 @@ export function renderDashboardPage({ token, nonce, workerSvg }: DashboardPage):
     <button type="button" id="restart">Restart</button>
     <button type="button" id="size-down" title="Remove one worker">Size −1</button>
     <button type="button" id="size-up" title="Add one worker">Size +1</button>
-    <span id="link" class="badge off">connecting…</span>
+    <span id="link" class="badge off" data-link="connecting">connecting…</span>
   </div>
+  <p id="notice" hidden></p>
 </header>
 <main>
   <section id="chart">
@@ -87,6 +93,7 @@ h2 { font-size: 15px; margin: 0 0 8px; }
 .badge.bad { background: #fee4e2; color: var(--bad); }
 .badge.off { background: #eef2f6; color: var(--muted); }
 #master-facts { color: var(--muted); margin-left: 8px; }
+#notice { flex-basis: 100%; margin: 0; padding: 8px 12px; border-radius: 6px; background: #fee4e2; color: var(--bad); font-weight: 600; }
 #actions { display: flex; gap: 8px; align-items: center; margin-left: auto; }
 button { font: inherit; padding: 5px 12px; border: 1px solid var(--line); border-radius: 6px; background: #fff; cursor: pointer; }
 button:hover:not(:disabled) { background: #f2f4f7; }
@@ -108,6 +115,7 @@ tr.leaving td { color: var(--muted); }
 #events li { padding: 1px 0; }
 #events time { color: var(--muted); margin-right: 8px; }
 #events .bad { color: var(--bad); }
+#events .link { color: var(--muted); border-top: 1px solid var(--line); }
 `;
 
 const script = `
@@ -117,6 +125,10 @@ const svgNs = 'http://www.w3.org/2000/svg';
 const workers = new Map();
 let lastSeq = 0;
 let master = null;
+// What the page knows of its control's stream: connecting, live, lost (it broke; the browser
+// retries), stopped (it broke after a status that said so; still retried, to notice a
+// successor), replaced (the port answers, but not with this page's stream: final).
+let link = 'connecting';
 
 const $ = (id) => document.getElementById(id);
 const nodes = [...document.querySelectorAll('#chart-svg g.state')].filter((g) => g.classList.contains('node'));
@@ -197,18 +209,18 @@ function renderMaster() {
   health.textContent = 'health ' + master.health;
   health.className = 'badge ' + (master.health === 'ok' ? 'ok' : master.health === 'danger' ? 'warn' : 'bad');
   $('master-facts').textContent = 'size ' + (master.size == null ? '—' : master.size) + ' · generation ' + master.generation + ' · pid ' + master.pid;
-  const running = master.state === 'running';
+  const running = master.state === 'running' && link === 'live';
   $('restart').disabled = !running;
   $('size-up').disabled = !running;
   $('size-down').disabled = !running || workers.size === 0 || master.size === 0;
 }
 
-function log(text, bad) {
+function log(text, className) {
   const li = document.createElement('li');
   const time = document.createElement('time');
   time.textContent = new Date().toLocaleTimeString(undefined, { hour12: false });
   li.append(time, document.createTextNode(text));
-  if (bad) li.className = 'bad';
+  if (className) li.className = className;
   const list = $('events');
   list.prepend(li);
   while (list.children.length > 200) list.lastChild.remove();
@@ -236,9 +248,48 @@ function describe(e) {
   }
 }
 
-const source = new EventSource('/events');
-source.addEventListener('open', () => { $('link').textContent = 'live'; $('link').className = 'badge ok'; });
-source.addEventListener('error', () => { $('link').textContent = 'reconnecting…'; $('link').className = 'badge off'; lastSeq = 0; });
+const linkBadges = {
+  live: ['live', 'ok'],
+  lost: ['connection lost · retrying', 'warn'],
+  stopped: ['control stopped', 'off'],
+  replaced: ['control gone', 'bad'],
+};
+// The line each change of link writes in the event list, so what came before and after is told apart.
+const linkLines = {
+  live: 'connected to the control',
+  lost: 'connection to the control lost',
+  stopped: 'control stopped',
+  replaced: 'this port no longer serves the control of this page: the page stops here',
+};
+function setLink(next) {
+  if (next === link) return;
+  const reconnected = next === 'live' && link !== 'connecting';
+  link = next;
+  const badge = $('link');
+  badge.dataset.link = next;
+  badge.textContent = linkBadges[next][0];
+  badge.className = 'badge ' + linkBadges[next][1];
+  if (next !== 'live' || reconnected) log(linkLines[next], next === 'replaced' ? 'bad link' : 'link');
+  for (const id of ['restart', 'size-up', 'size-down']) $(id).disabled = next !== 'live';
+  renderMaster();
+}
+
+const source = new EventSource('/events?${tokenParam}=' + encodeURIComponent(token));
+source.addEventListener('open', () => setLink('live'));
+source.addEventListener('error', () => {
+  lastSeq = 0;
+  // CLOSED: the port answered, but not with this page's stream (EventSource gives up on any
+  // answer but a 200 event stream): its control is gone and another dashboard (a new
+  // token) or another server took the port. CONNECTING: the browser retries by itself.
+  if (source.readyState === EventSource.CLOSED) {
+    const notice = $('notice');
+    notice.textContent = 'The control this page belonged to is gone, and what answers on this port now is not its dashboard (each run has its own token). Open the address the running control printed.';
+    notice.hidden = false;
+    setLink('replaced');
+  } else {
+    setLink(master && master.state === 'stopped' ? 'stopped' : 'lost');
+  }
+});
 source.addEventListener('status', (m) => {
   const { seq, status } = JSON.parse(m.data);
   if (seq < lastSeq) return;
@@ -262,7 +313,7 @@ source.addEventListener('event', (m) => {
   const e = JSON.parse(m.data);
   lastSeq = Math.max(lastSeq, e.seq);
   if (e.type === 'exit') { workers.delete(e.worker.id); mark(); renderTable(); renderMaster(); }
-  log(describe(e), e.type === 'error' || e.type === 'giveup' || e.type === 'restartAbandoned' || e.type === 'danger' || (e.type === 'exit' && !e.exit.expected));
+  log(describe(e), e.type === 'error' || e.type === 'giveup' || e.type === 'restartAbandoned' || e.type === 'danger' || (e.type === 'exit' && !e.exit.expected) ? 'bad' : '');
 });
 
 async function command(path, button) {
@@ -270,9 +321,9 @@ async function command(path, button) {
   try {
     const res = await fetch(path, { method: 'POST', headers: { '${tokenHeader}': token } });
     const body = await res.json().catch(() => ({}));
-    if (!res.ok) log(path + ': ' + res.status + ' ' + ((body.error && body.error.message) || res.statusText), true);
+    if (!res.ok) log(path + ': ' + res.status + ' ' + ((body.error && body.error.message) || res.statusText), 'bad');
   } catch (error) {
-    log(path + ': ' + error.message, true);
+    log(path + ': ' + error.message, 'bad');
   } finally {
     renderMaster();
   }

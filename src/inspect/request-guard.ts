@@ -1,9 +1,11 @@
 /**
  * What the dashboard lets in. Every request: a `Host` this server answers to (when it listens
  * on a loopback address, only loopback names: a DNS-rebinding page cannot read it). The page
- * (`GET /`, which carries the token for its buttons): the per-run token in its address
- * (`?token=`), as the dashboard's `url` has it, so neither another user of the machine nor a
- * page of another site can load it. Every command (POST): the token in the
+ * (`GET /`, which carries the token for its buttons) and its event stream (`GET /events`):
+ * the per-run token in the address (`?token=`), as the dashboard's `url` has it, so neither
+ * another user of the machine nor a page of another site can load the page, and a page
+ * served by an earlier dashboard on the same port is refused the stream of this one instead
+ * of showing another control as its own. Every command (POST): the token in the
  * `x-clusterchart-token` header, and no sign of another origin (`Origin` must be this
  * server's own, `Sec-Fetch-Site` same-origin).
  */
@@ -15,7 +17,10 @@ export const tokenHeader = 'x-clusterchart-token';
 /** The page's query parameter that carries the token. */
 export const tokenParam = 'token';
 
-/** `read`: data anyone who reaches the port may see (probes, metrics, status); `page`: the page; `command`: a POST. */
+/**
+ * `read`: data anyone who reaches the port may see (probes, metrics, status); `page`: the page
+ * and its event stream, which carry the token in `?token=`; `command`: a POST.
+ */
 export type RequestKind = 'read' | 'page' | 'command';
 
 export interface RequestGuard {

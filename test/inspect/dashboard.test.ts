@@ -172,7 +172,7 @@ describe('createDashboard', () => {
     expect((await rawRequest(s.dashboard.url, { headers: { host: `localhost:${s.dashboard.port}` } })).status).toBe(200);
   });
 
-  it('serves the page, which holds the token, only to its address with the token (401)', async () => {
+  it('serves the page, which holds the token, and its event stream only with the token (401)', async () => {
     const s = await setup();
     const page = new URL(s.dashboard.url);
     for (const query of ['', '?token=', `?token=${wrongToken(s.dashboard.token)}`, `?other=${s.dashboard.token}`]) {
@@ -182,6 +182,13 @@ describe('createDashboard', () => {
       expect(JSON.parse(res.body).error.message).toMatch(/open the address the dashboard printed/);
     }
     expect((await rawRequest(s.dashboard.url, {})).status).toBe(200);
+    // The page's event stream too: a page of an earlier dashboard on this port (another
+    // token) is refused it, rather than shown this control as its own.
+    for (const query of ['', `?token=${wrongToken(s.dashboard.token)}`]) {
+      const res = await rawRequest(`${page.origin}/events${query}`, {});
+      expect(res.status, `/events${query}`).toBe(401);
+      expect(JSON.parse(res.body).error.message).toMatch(/open the address the dashboard printed/);
+    }
     // The rest stays readable without it: Prometheus and kubelets send no token.
     for (const path of ['/metrics', '/healthz', '/api/status']) expect((await rawRequest(`${page.origin}${path}`, {})).status, path).not.toBe(401);
   });

@@ -14,10 +14,15 @@ export interface SseMessage {
   at: number;
 }
 
-/** Reads `/events`; `next()` waits (bounded) for the first unread message that matches. */
+/**
+ * Reads `/events` with the token of `url` (the dashboard's, `/?token=…`); `next()` waits
+ * (bounded) for the first unread message that matches.
+ */
 export async function openEvents(url: string) {
   const controller = new AbortController();
-  const res = await fetch(new URL('/events', url), { signal: controller.signal });
+  const target = new URL('/events', url);
+  target.search = new URL(url).search;
+  const res = await fetch(target, { signal: controller.signal });
   if (res.status !== 200 || res.body === null) throw new Error(`GET /events answered ${res.status}`);
   const messages: SseMessage[] = [];
   const waiters = new Set<() => void>();
