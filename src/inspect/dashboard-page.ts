@@ -114,8 +114,8 @@ tr.leaving td { color: var(--muted); }
 #events { margin: 0; padding-left: 44px; max-height: 40vh; overflow: auto; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; }
 #events li { padding: 1px 0; }
 #events time { color: var(--muted); margin-right: 8px; }
-#events .bad { color: var(--bad); }
 #events .link { color: var(--muted); border-top: 1px solid var(--line); }
+#events .bad { color: var(--bad); }
 `;
 
 const script = `
