@@ -5,6 +5,7 @@
 import type { AnyStateMachine } from 'xstate';
 import { didYouMean } from '../closest-name.js';
 import { createError } from '../errors.js';
+import { describeValue } from '../options.js';
 import { readChart } from './read-chart.js';
 import { renderSvg } from './render-svg.js';
 import { type DotOptions, rankdirs, toDot } from './to-dot.js';
@@ -19,6 +20,10 @@ export interface DiagramOptions extends DotOptions {
 
 /** The diagram of a machine as text: Mermaid `stateDiagram-v2`, Graphviz DOT or SVG. */
 export async function createDiagram(machine: AnyStateMachine, options: DiagramOptions): Promise<string> {
+  checkMachine(machine);
+  if (typeof options !== 'object' || options === null) {
+    throw createError('CC_ERR_OPTION_INVALID', { option: 'options', reason: `expected an object such as { format: 'svg' }, got ${describeValue(options)}` });
+  }
   const { rankdir } = options as { rankdir: unknown };
   if (rankdir !== undefined && !rankdirs.includes(rankdir as never)) {
     throw createError('CC_ERR_OPTION_INVALID', {
@@ -39,5 +44,19 @@ export async function createDiagram(machine: AnyStateMachine, options: DiagramOp
         option: 'format',
         reason: `expected one of ${diagramFormats.join(', ')}, got ${String((options as { format: unknown }).format)}`,
       });
+  }
+}
+
+/**
+ * Plain JavaScript can pass anything: without this check, what is not a machine fails deep in
+ * the chart reader with a TypeError that has no code.
+ */
+function checkMachine(machine: unknown): void {
+  const root = (machine as { root?: { states?: unknown } } | null | undefined)?.root;
+  if (typeof root?.states !== 'object' || root.states === null) {
+    throw createError('CC_ERR_ARGUMENT_INVALID', {
+      method: 'createDiagram()',
+      reason: `expected an XState machine (createMachine() or setup().createMachine()), got ${describeValue(machine)}`,
+    });
   }
 }

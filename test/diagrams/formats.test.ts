@@ -108,6 +108,18 @@ describe('errors', () => {
     expect((error as ClusterchartError).code).toBe('CC_ERR_OPTION_INVALID');
   });
 
+  it.each([undefined, null, {}, 'control'])('rejects %j for a machine with CC_ERR_ARGUMENT_INVALID, in every format', async (machine) => {
+    for (const format of diagramFormats) {
+      const error = await createDiagram(machine as never, { format }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ClusterchartError);
+      expect(error).toMatchObject({ code: 'CC_ERR_ARGUMENT_INVALID', details: { method: 'createDiagram()' } });
+    }
+  });
+
+  it.each([undefined, null, 'svg'])('rejects %j for the options with CC_ERR_OPTION_INVALID, as createControl() does', async (options) => {
+    await expect(createDiagram(twice, options as never)).rejects.toMatchObject({ code: 'CC_ERR_OPTION_INVALID', details: { option: 'options' } });
+  });
+
   it.each([
     ['XX', 'got XX'],
     ['TD', 'got TD (did you mean TB?)'],
