@@ -5,7 +5,8 @@
  * arrow and the regions of a parallel state separated by `--`; every transition follows at
  * the top level, so an edge that crosses a compound state's border links the states already
  * declared instead of creating new ones in the wrong scope. Mermaid ids are global, so a key
- * used twice (`idle` in the control) gets its path as id and its key as label.
+ * used twice (`idle` in the control) gets its path as id and its key as label; so does a key
+ * that is no valid id as it is (`off-line`, or a Mermaid keyword such as `default`).
  */
 import { type Chart, type ChartState, edgesOf, statesOf } from './read-chart.js';
 
@@ -41,15 +42,38 @@ export function toMermaid(chart: Chart): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Mermaid id per state path: the key when no other state has it, else the path. */
+/**
+ * Mermaid id per state path: its key when no other state's key makes the same id, else its
+ * path; numbered (`_2`) when two paths still make the same id (`a-b.c` and `a.b_c`), so that
+ * two states never merge into one.
+ */
 export function mermaidIds(chart: Chart): Map<string, string> {
   const states = statesOf(chart).filter((s) => s.path !== '');
   const count = new Map<string, number>();
-  for (const s of states) count.set(s.key, (count.get(s.key) ?? 0) + 1);
-  return new Map(states.map((s) => [s.path, sanitize(count.get(s.key) === 1 ? s.key : s.path)]));
+  for (const s of states) count.set(idOf(s.key), (count.get(idOf(s.key)) ?? 0) + 1);
+  const ids = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const s of states) {
+    const wanted = count.get(idOf(s.key)) === 1 ? idOf(s.key) : idOf(s.path);
+    let id = wanted;
+    for (let n = 2; taken.has(id); n++) id = `${wanted}_${n}`;
+    taken.add(id);
+    ids.set(s.path, id);
+  }
+  return ids;
 }
 
-const sanitize = (text: string) => text.replace(/[^A-Za-z0-9_]/g, '_');
+/**
+ * Words Mermaid 11's stateDiagram lexer reads as statements, in any case, when a line starts
+ * with them (`default`, `note`, `class`…): a state with such an id is a parse error.
+ */
+const keywords = new Set(['as', 'class', 'classdef', 'click', 'default', 'direction', 'href', 'note', 'scale', 'state', 'statediagram', 'style']);
+
+/** A Mermaid id made of text: letters, digits and `_`, and never a keyword (`default_`). */
+function idOf(text: string): string {
+  const id = text.replace(/[^A-Za-z0-9_]/g, '_');
+  return keywords.has(id.toLowerCase()) ? `${id}_` : id;
+}
 
 /** `;` ends a statement and `#` starts an entity in Mermaid; both become entities. */
 const escapeLabel = (label: string) => label.replace(/[#;]/g, (c) => (c === '#' ? '#35;' : '#59;'));

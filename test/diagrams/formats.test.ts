@@ -34,6 +34,26 @@ describe('toMermaid', () => {
     expect(text).toContain('state "idle" as busy_idle');
   });
 
+  const awkward = setup({}).createMachine({
+    id: 'awkward',
+    initial: 'default',
+    states: Object.fromEntries(
+      ['default', 'note', 'Class', 'classDef', 'style', 'click', 'state', 'off-line', 'off_line'].map((key) => [key, { on: { next: 'off-line' } }]),
+    ),
+  });
+
+  it('never gives a state a Mermaid keyword as id, in any case, and labels it with its key', () => {
+    const ids = mermaidIds(readChart(awkward));
+    expect([...ids.values()]).toEqual(['default_', 'note_', 'Class_', 'classDef_', 'style_', 'click_', 'state_', 'off_line', 'off_line_2']);
+    expect(toMermaid(readChart(awkward))).toContain('  [*] --> default_\n  state "default" as default_\n');
+  });
+
+  it('keeps states apart whose keys differ only in characters an id cannot have', () => {
+    const text = toMermaid(readChart(awkward));
+    expect(text).toContain('state "off-line" as off_line\n  state "off_line" as off_line_2\n');
+    expect(text).toContain('  off_line_2 --> off_line : next\n');
+  });
+
   it('declares states nested, final states to [*], then every transition at the top level', () => {
     expect(text).toBe(
       [
