@@ -1,14 +1,22 @@
 /**
  * A chart as Graphviz DOT. Atomic and final states are nodes (final ones with a double
  * border); compound and parallel states are clusters (a parallel state's regions dashed),
- * each compound one with a dot for its initial state. An edge from or to a cluster starts
- * or ends at its initial dot, clipped at the cluster's border (`compound=true`, `ltail`,
- * `lhead`), so it reads as leaving or entering the whole state.
+ * each compound one with a dot for its initial state.
+ *
+ * An edge into a cluster ends at its top (the initial dot, or an unseen entry above a
+ * parallel state's regions) and an edge out of it starts at an unseen exit below everything
+ * inside it, both clipped at the border (`compound=true`, `ltail`, `lhead`): what the cluster
+ * leads to is ranked below it, so the edge and its label are drawn outside the cluster, where
+ * they can be seen, and read as leaving the whole state. A back edge (see flow-order.ts) is
+ * drawn reversed, so it leaves a cluster at its top and enters one at its bottom. An edge from
+ * a compound state into its own inside starts at an unseen port at its top, not at the
+ * initial dot, which would say that it leaves the initial pseudostate.
  *
  * Every state's SVG element gets the id `state:<path>` and the class `state`, so a page
  * can find and mark the states a running actor is in (the dashboard does).
  */
-import { type Chart, type ChartState, edgesOf, statesOf } from './read-chart.js';
+import { flowOrder } from './flow-order.js';
+import { type Chart, type ChartEdge, type ChartState, edgesOf, statesOf } from './read-chart.js';
 
 export const rankdirs = ['TB', 'LR'] as const;
 export type Rankdir = (typeof rankdirs)[number];
@@ -31,6 +39,11 @@ export function toDot(chart: Chart, options: DotOptions = {}): string {
     '  edge [fontname="Helvetica", fontsize=9, color="#555555", fontcolor="#333333", arrowsize=0.7];',
   ];
 
+  const edges = edgesOf(chart).filter((t) => byPath.has(t.source) && byPath.has(t.target));
+  const order = flowOrder(chart, edges);
+  const drawn = edges.map((t) => drawnEdge(byPath, order, t));
+  const used = new Set(drawn.flatMap((d) => [d.tail, d.head]));
+
   const declare = (state: ChartState, depth: number, region: boolean) => {
     const pad = '  '.repeat(depth);
     const attrs = `id=${quote(stateIdPrefix + state.path)}, class="state ${state.type}"`;
@@ -49,40 +62,80 @@ export function toDot(chart: Chart, options: DotOptions = {}): string {
   const children = (state: ChartState, depth: number) => {
     const pad = '  '.repeat(depth);
     if (state.initial !== null) out.push(`${pad}${quote(startOf(state.path))} [shape=point, width=0.1, fillcolor="#333333", label=""];`);
+    for (const node of [entryOf(state.path), exitOf(state.path), portOf(state.path)]) if (used.has(node)) out.push(`${pad}${quote(node)} [${unseen}];`);
     for (const child of state.children) declare(child, depth, state.type === 'parallel');
   };
 
   children(chart.root, 1);
   for (const state of statesOf(chart)) {
     if (state.initial === null) continue;
-    const compound = (byPath.get(state.initial)?.children.length ?? 0) > 0;
-    out.push(`  ${quote(startOf(state.path))} -> ${quote(anchor(byPath, state.initial))}${compound ? ` [lhead=${quote(clusterOf(state.initial))}]` : ''};`);
+    out.push(`  ${quote(startOf(state.path))} -> ${quote(top(byPath, state.initial))}${isCluster(byPath, state.initial) ? ` [lhead=${quote(clusterOf(state.initial))}]` : ''};`);
   }
-  for (const t of edgesOf(chart)) {
-    const source = byPath.get(t.source);
-    const target = byPath.get(t.target);
-    if (source === undefined || target === undefined) continue;
-    const attrs = [`label=${quote(t.labels.join('\n'))}`];
-    // A cluster end is clipped at its border, unless the other end is inside that cluster.
-    if (source.children.length > 0 && !inside(t.target, t.source)) attrs.push(`ltail=${quote(clusterOf(t.source))}`);
-    if (target.children.length > 0 && !inside(t.source, t.target)) attrs.push(`lhead=${quote(clusterOf(t.target))}`);
-    out.push(`  ${quote(anchor(byPath, t.source))} -> ${quote(anchor(byPath, t.target))} [${attrs.join(', ')}];`);
+  // Unseen edges that only rank the unseen nodes: an entry above the regions, an exit below
+  // every state inside, a port above the initial state (weight 0: they must not pull the
+  // layout sideways).
+  for (const state of statesOf(chart)) {
+    const inner = state.type === 'parallel' ? state.children.map((r) => r.path) : state.initial === null ? [] : [state.initial];
+    if (used.has(entryOf(state.path))) for (const path of inner) out.push(`  ${quote(entryOf(state.path))} -> ${quote(top(byPath, path))} [style=invis, weight=0];`);
+    if (used.has(portOf(state.path))) for (const path of inner) out.push(`  ${quote(portOf(state.path))} -> ${quote(top(byPath, path))} [style=invis, weight=0];`);
+    if (used.has(exitOf(state.path))) for (const leaf of leavesOf(state)) out.push(`  ${quote(leaf)} -> ${quote(exitOf(state.path))} [style=invis, weight=0];`);
   }
+  for (const d of drawn) out.push(`  ${quote(d.tail)} -> ${quote(d.head)} [${d.attrs.join(', ')}];`);
   out.push('}');
   return `${out.join('\n')}\n`;
 }
 
+interface DrawnEdge {
+  tail: string;
+  head: string;
+  attrs: string[];
+}
+
+/** The DOT edge of a transition edge: its two nodes, reversed for a back edge, and its clipping. */
+function drawnEdge(byPath: Map<string, ChartState>, order: ReturnType<typeof flowOrder>, t: ChartEdge): DrawnEdge {
+  const attrs = [`label=${quote(t.labels.join('\n'))}`];
+  const at = (path: string) => order.get(path)?.first ?? 0;
+  // Into its own ancestor (or itself): from the ancestor's port, reversed.
+  if (inside(t.source, t.target) && isCluster(byPath, t.target)) {
+    const clip = isCluster(byPath, t.source) && t.source !== t.target ? [`lhead=${quote(clusterOf(t.source))}`] : [];
+    if (t.source === t.target) return { tail: portOf(t.source), head: top(byPath, t.target), attrs };
+    return { tail: portOf(t.target), head: top(byPath, t.source), attrs: [...attrs, 'dir=back', ...clip] };
+  }
+  // Into its own inside: from the port.
+  if (inside(t.target, t.source) && isCluster(byPath, t.source)) {
+    const clip = isCluster(byPath, t.target) ? [`lhead=${quote(clusterOf(t.target))}`] : [];
+    return { tail: portOf(t.source), head: top(byPath, t.target), attrs: [...attrs, ...clip] };
+  }
+  // Between two states, neither inside the other: from the earlier one's bottom to the later one's top.
+  const back = at(t.target) < at(t.source);
+  const [earlier, later] = back ? [t.target, t.source] : [t.source, t.target];
+  if (back) attrs.push('dir=back');
+  if (isCluster(byPath, earlier)) attrs.push(`ltail=${quote(clusterOf(earlier))}`);
+  if (isCluster(byPath, later)) attrs.push(`lhead=${quote(clusterOf(later))}`);
+  return { tail: isCluster(byPath, earlier) ? exitOf(earlier) : earlier, head: top(byPath, later), attrs };
+}
+
+/** The nodes that stand for a cluster's border, drawn as nothing. */
+const unseen = 'shape=point, style=invis, width=0.01, height=0.01, label=""';
 const startOf = (path: string) => (path === '' ? '__start__' : `${path}.__start__`);
+const entryOf = (path: string) => (path === '' ? '__entry__' : `${path}.__entry__`);
+const exitOf = (path: string) => (path === '' ? '__exit__' : `${path}.__exit__`);
+const portOf = (path: string) => (path === '' ? '__port__' : `${path}.__port__`);
 const clusterOf = (path: string) => `cluster_${path}`;
 /** True when `path` is `ancestor` or one of its descendants. */
 const inside = (path: string, ancestor: string) => ancestor === '' || path === ancestor || path.startsWith(`${ancestor}.`);
+const isCluster = (byPath: Map<string, ChartState>, path: string) => (byPath.get(path)?.children.length ?? 0) > 0;
 
-/** The DOT node that stands for a state: itself, or a cluster's initial dot. */
-function anchor(byPath: Map<string, ChartState>, path: string): string {
+/** The DOT node at the top of a state: itself, a compound state's initial dot, or a parallel state's entry. */
+function top(byPath: Map<string, ChartState>, path: string): string {
   const state = byPath.get(path);
   if (state === undefined || state.children.length === 0) return path;
-  if (state.initial !== null) return startOf(path);
-  return anchor(byPath, state.children[0]!.path);
+  return state.initial !== null ? startOf(path) : entryOf(path);
+}
+
+/** The atomic and final states inside a state, at any depth. */
+function leavesOf(state: ChartState): string[] {
+  return state.children.flatMap((child) => (child.children.length === 0 ? [child.path] : leavesOf(child)));
 }
 
 const quote = (text: string) => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;

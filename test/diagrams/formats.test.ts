@@ -90,8 +90,25 @@ describe('toDot', () => {
     expect(dot).toContain('rankdir=LR');
     expect(dot).toContain('subgraph "cluster_busy"');
     expect(dot).toContain('"idle" -> "busy.__start__" [label="go", lhead="cluster_busy"];');
-    expect(dot).toContain('"busy.__start__" -> "idle" [label="stop", ltail="cluster_busy"];');
+    // busy → idle goes back against the flow (idle → busy), so it is drawn reversed, from busy's top.
+    expect(dot).toContain('"idle" -> "busy.__start__" [label="stop", dir=back, lhead="cluster_busy"];');
     expect(dot).toContain('"busy.done" [label="done", id="state:busy.done", class="state final", peripheries=2];');
+  });
+
+  it('starts an edge out of a cluster at an unseen exit ranked below everything inside it', () => {
+    const out = setup({}).createMachine({ id: 'out', initial: 'a', states: { a: { initial: 'x', states: { x: { on: { go: 'y' } }, y: {} }, on: { done: 'b' } }, b: {} } });
+    const text = toDot(readChart(out));
+    expect(text).toContain('"a.__exit__" [shape=point, style=invis');
+    expect(text).toContain('"a.x" -> "a.__exit__" [style=invis, weight=0];');
+    expect(text).toContain('"a.y" -> "a.__exit__" [style=invis, weight=0];');
+    expect(text).toContain('"a.__exit__" -> "b" [label="done", ltail="cluster_a"];');
+  });
+
+  it('starts an edge from a compound state into its own inside at an unseen port, not at the initial dot', () => {
+    const self = setup({}).createMachine({ id: 'self', initial: 'a', states: { a: { initial: 'x', states: { x: {}, y: {} }, on: { go: '.y' } } } });
+    const text = toDot(readChart(self));
+    expect(text).toContain('"a.__port__" -> "a.x" [style=invis, weight=0];');
+    expect(text).toContain('"a.__port__" -> "a.y" [label="go"];');
   });
 
   it('renders to SVG with every state findable by id', async () => {
