@@ -38,7 +38,15 @@ export function toMermaid(chart: Chart): string {
   };
 
   body(chart.root, 1);
-  for (const t of edgesOf(chart)) lines.push(`  ${id(t.source)} --> ${id(t.target)} : ${t.labels.map(escapeLabel).join('<br/>')}`);
+  const keys = new Map(statesOf(chart).map((s) => [s.path, s.key]));
+  for (const t of edgesOf(chart)) {
+    // Mermaid cannot lay out an edge from a composite state to a state inside it (no line, no
+    // label): it is drawn as a loop on the composite's border, naming where it goes.
+    const intoOwnInside = t.target.startsWith(`${t.source}.`);
+    const head = intoOwnInside ? t.source : t.target;
+    const labels = t.labels.map((label) => (intoOwnInside ? `${label} → ${keys.get(t.target)}` : label));
+    lines.push(`  ${id(t.source)} --> ${id(head)} : ${labels.map(escapeLabel).join('<br/>')}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

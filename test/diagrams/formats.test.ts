@@ -54,6 +54,11 @@ describe('toMermaid', () => {
     expect(text).toContain('  off_line_2 --> off_line : next\n');
   });
 
+  it('draws an edge from a composite state into its own inside as a loop on it, naming the target', () => {
+    const self = setup({}).createMachine({ id: 'self', initial: 'a', states: { a: { initial: 'x', states: { x: {}, y: {} }, on: { go: '.y' } } } });
+    expect(toMermaid(readChart(self))).toContain('\n  a --> a : go → y\n');
+  });
+
   it('declares states nested, final states to [*], then every transition at the top level', () => {
     expect(text).toBe(
       [
