@@ -48,7 +48,10 @@ export function bindProcessSignals(control: Control, port: ClusterPort): Process
   };
   const onExit = () => port.killAll();
   const onGiveUp = () => {
-    control.stop().finally(() => exitSoon(1));
+    // Exit 1 whatever the stop's outcome: a stop that rejects (the control failed, or was
+    // closed meanwhile) must not end the process in an unhandled rejection instead.
+    const exitFailed = () => exitSoon(1);
+    control.stop().then(exitFailed, exitFailed);
   };
 
   process.on('SIGINT', onStopSignal);

@@ -51,8 +51,8 @@ exit 0
 `;
 
 /**
- * `onError` hears once that the warden could not start or died early (no /bin/sh, no /proc:
- * Windows, some containers); the control then relies on Node's own disconnect handling.
+ * `onError` hears once that the warden could not start (Windows, or no /bin/sh: some
+ * containers); the control then relies on Node's own disconnect handling.
  */
 export function createWarden(onError: (error: Error) => void): Warden {
   let child: ChildProcess | null = null;
@@ -64,7 +64,10 @@ export function createWarden(onError: (error: Error) => void): Warden {
   };
 
   const start = (): ChildProcess | null => {
-    if (process.platform === 'win32') return null;
+    if (process.platform === 'win32') {
+      warn(new Error('no /bin/sh on Windows'));
+      return null;
+    }
     const warden = spawn('/bin/sh', ['-c', WARDEN_SCRIPT], { stdio: ['pipe', 'ignore', 'ignore'] });
     warden.on('error', warn);
     warden.stdin?.on('error', () => {});
