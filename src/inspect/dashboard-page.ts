@@ -241,6 +241,7 @@ function describe(e) {
     case 'restart': return 'rolling restart done: generation ' + e.generation;
     case 'restartAbandoned': return 'rolling restart to generation ' + e.generation + ' abandoned: ' + passed(e, ' crashes in a row') + '; the older workers keep serving';
     case 'setSize': case 'resize': return e.type + ' ' + (e.size == null ? '—' : e.size);
+    case 'memoryLimit': return 'over maxMemory ' + name(e.worker) + ': ' + Math.round(e.memory / 1048576) + ' MiB (limit ' + Math.round(e.limit / 1048576) + ' MiB), replaced';
     case 'danger': return 'danger: forks held back ' + e.delay + ' ms';
     case 'giveup': return 'gave up: ' + passed(e, ' crashes in a row at startup or before minRestartAge');
     case 'error': return 'error: ' + e.error.message;

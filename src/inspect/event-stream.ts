@@ -12,6 +12,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Control, ControlEventMap, ControlEventType, ControlStatus } from '../runtime/create-control.js';
+import { controlEventTypes } from '../runtime/control-events.js';
 
 export interface EventStreamOptions {
   /** ms between status samples while a client is connected. Default 2000. */
@@ -35,11 +36,15 @@ export interface EventStream {
 /** How long close() waits for the last bytes to reach clients that read slowly. */
 const FLUSH_MS = 1000;
 
-/** Everything the page shows in its log, besides `transition`. */
-const followed = [
-  'start', 'stop', 'stopped', 'setSize', 'resize', 'fork', 'online', 'ready', 'disconnect', 'exit',
-  'startRestart', 'restart', 'restartAbandoned', 'shutdown', 'terminate', 'kill', 'danger', 'safe', 'giveup', 'error',
-] as const satisfies readonly ControlEventType[];
+/**
+ * What the page does not show in its log: transitions have their own kind of message, an
+ * app's messages are its own business, and `listening` comes with every `ready`.
+ */
+const unfollowed = ['transition', 'message', 'listening'] as const;
+type Followed = Exclude<ControlEventType, (typeof unfollowed)[number]>;
+
+/** Everything the page shows in its log: every other event a control emits (a new one too). */
+const followed = controlEventTypes.filter((type): type is Followed => !(unfollowed as readonly string[]).includes(type));
 
 export function createEventStream(control: Control, options: EventStreamOptions = {}): EventStream {
   const sampleInterval = options.sampleInterval ?? 2000;
@@ -93,7 +98,7 @@ export function createEventStream(control: Control, options: EventStreamOptions 
     broadcast('transition', { seq, worker, from, to });
     refresh();
   };
-  const onEvent = (event: ControlEventMap[(typeof followed)[number]]) => {
+  const onEvent = (event: ControlEventMap[Followed]) => {
     seq += 1;
     const data = event.type === 'error' ? { type: 'error', error: describe(event.error) } : event;
     broadcast('event', { seq, ...data });

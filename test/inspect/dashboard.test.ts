@@ -108,6 +108,16 @@ describe('createDashboard', () => {
     expect(path).toEqual(['starting', 'online.booting', 'online.ready', 'disconnecting', 'exited']);
   });
 
+  it('streams the control\'s other events too, a worker replaced for its memory among them', async () => {
+    const s = await setup({ size: 1, maxMemory: 20_000_000, memoryCheckInterval: 1000 });
+    const events = await openEvents(s.dashboard.url);
+    cleanups.push(() => events.close());
+    await started(s);
+    s.clock.advance(1000);
+    const limit = await events.next('event', (e) => e.type === 'memoryLimit');
+    expect(limit.data).toMatchObject({ worker: { id: 1 }, memory: 30_000_000, limit: 20_000_000 });
+  });
+
   it('sends every message with an increasing seq; a status carries the seq it was read at', async () => {
     const s = await setup();
     const events = await openEvents(s.dashboard.url);
