@@ -52,8 +52,6 @@ export const warningCodes = {
   CC_WRN_002: 'A listener of the control threw, and no error listener heard it.',
 } as const satisfies Record<string, string>;
 
-export type WarningCode = keyof typeof warningCodes;
-
 /**
  * Marks a ClusterchartError of any copy of clusterchart in the process: its ESM and
  * CommonJS builds, loaded side by side, define two classes.

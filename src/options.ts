@@ -100,7 +100,7 @@ export const sizeExpected = `a whole number from 0 to ${MAX_SIZE} or 'cpus'`;
  * A whole number from 0 to MAX_SIZE, or 'cpus' (resolved to `cpus`), or null/undefined.
  * Anything else is refused with the error `refuse` makes (the size option's by default).
  */
-export function normalizeSize(size: unknown, cpus: number, refuse: (reason: string) => Error = (reason) => invalid('size', reason)): number | null {
+function normalizeSize(size: unknown, cpus: number, refuse: (reason: string) => Error = (reason) => invalid('size', reason)): number | null {
   return size === undefined || size === null ? null : sizeOf(size, cpus, refuse);
 }
 

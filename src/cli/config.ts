@@ -4,7 +4,8 @@
  * `CLUSTERCHART_*` environment variables, flags. Each layer is checked on its own with
  * `normalizeSettings()` (so a mistake names its source: a file, a variable or a flag, with
  * the same `CC_ERR_OPTION_INVALID` as `createControl()`), then the merged settings once more.
- * This is the only module of clusterchart that reads `process.env`.
+ * This is the only module of the CLI that reads `process.env` (the runtime reads only what
+ * node:cluster passes on to the workers: their NODE_OPTIONS, in exec-check.ts).
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -53,8 +54,8 @@ interface Layer {
   dashboardHost?: string;
 }
 
-export const configFileName = 'clusterchart.config.json';
-export const defaultControl = otherOptions.control.default;
+const configFileName = 'clusterchart.config.json';
+const defaultControl = otherOptions.control.default;
 
 const settingKeys = Object.keys(settingOptions) as Array<keyof SettingsInput>;
 const extraKeys = ['control', 'env', 'nodeArgs', 'logPrefix', 'dashboard', 'dashboardHost'] as const;

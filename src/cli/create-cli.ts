@@ -76,7 +76,7 @@ export interface CliIo {
   stderr(text: string): void;
   /** Working directory for the script, package.json and clusterchart.config.json. */
   cwd?: string;
-  /** Environment for `CLUSTERCHART_*`; default `process.env` (read by config.ts only). */
+  /** Environment for `CLUSTERCHART_*`; default `process.env` (read in config.ts). */
   env?: Readonly<Record<string, string | undefined>>;
 }
 

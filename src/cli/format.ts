@@ -5,7 +5,7 @@
 import type { ControlStatus } from '../runtime/create-control.js';
 import type { RestartProgress, RestartResult, SizeResult, StopResult, WireEvent } from '../server/protocol.js';
 
-export const workerName = (worker: { id: number; pid: number | null }) => `#${worker.id}[${worker.pid ?? '?'}]`;
+const workerName = (worker: { id: number; pid: number | null }) => `#${worker.id}[${worker.pid ?? '?'}]`;
 
 /** 1234 → `1.2s`, 60_000 → `1m`, 75_000 → `1m15s`, 90_061_000 → `1d1h`. */
 export function formatDuration(ms: number | null): string {
@@ -75,10 +75,7 @@ export function formatSize(result: SizeResult): string {
   return `size ${result.size ?? 'any'}: ${result.live} live, ${result.ready} ready`;
 }
 
-/**
- * One progress line of `restart --wait`. `backingOff`: the control was in crash-loop backoff
- * when the restart began (its next danger line may be up to maxThrottleDelay away).
- */
+/** One progress line of `restart --wait`, and how long forks are held back while the control is in danger. */
 export function formatProgress(progress: RestartProgress): string {
   const replaced = `${progress.replaced}/${progress.total} replaced`;
   return progress.danger === undefined ? replaced : `${replaced}; danger, crash loop: forks held back ${formatDuration(progress.danger.delay)}`;

@@ -5,6 +5,12 @@
  * of `settingOptions` fails to compile otherwise).
  */
 import { MAX_SIZE, type SettingsInput, defaultSettings } from '../options.js';
+import { defaultControlPath } from '../server/control-server.js';
+
+/** The port `--dashboard` uses when given without one. */
+export const defaultDashboardPort = 9464;
+/** Where the dashboard listens unless told: loopback, so only this machine reaches it (createDashboard's own default too). */
+export const defaultDashboardHost = '127.0.0.1';
 
 /** How an option's text becomes a value. */
 export type OptionKind =
@@ -168,7 +174,7 @@ export const otherOptions = {
     kind: 'path',
     value: 'PATH',
     description: 'Path of the control socket.',
-    default: './clusterchart.sock',
+    default: defaultControlPath,
     configKey: 'control',
     env: 'CLUSTERCHART_CONTROL',
   },
@@ -206,7 +212,7 @@ export const otherOptions = {
     kind: 'string',
     value: 'HOST',
     description: 'Address the dashboard listens on.',
-    default: '127.0.0.1',
+    default: defaultDashboardHost,
     configKey: 'dashboardHost',
     env: 'CLUSTERCHART_DASHBOARD_HOST',
   },
@@ -392,13 +398,6 @@ export const commandSpecs = {
 export type CommandName = keyof typeof commandSpecs;
 export const commandNames = Object.keys(commandSpecs) as CommandName[];
 
-/** Commands that talk to a running control over its socket. */
-export const remoteCommands = ['status', 'restart', 'set-size', 'add', 'remove', 'shutdown', 'terminate', 'stop', 'events'] as const satisfies readonly CommandName[];
-export type RemoteCommandName = (typeof remoteCommands)[number];
-
 /** Options every command accepts and that appear only in the global help. */
 export const globalOptions = ['help', 'version'] as const satisfies readonly OptionName[];
 
-/** The port `--dashboard` uses when given without one. */
-export const defaultDashboardPort = 9464;
-export const defaultDashboardHost = '127.0.0.1';

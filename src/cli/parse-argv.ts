@@ -14,7 +14,6 @@ import {
   type OptionSpec,
   commandNames,
   commandSpecs,
-  defaultDashboardPort,
   globalOptions,
   options,
   settingOptions,
@@ -417,4 +416,3 @@ const readers: { readonly [K in OptionKind]: Reader } = {
   format: (_, raw) => raw,
 };
 
-export { defaultDashboardPort };

@@ -72,7 +72,7 @@ export function renderDashboardPage({ token, nonce, workerSvg }: DashboardPage):
 }
 
 /** Graphviz's SVG without its XML prolog and doctype, for inline use in HTML. */
-export function inlineSvg(svg: string): string {
+function inlineSvg(svg: string): string {
   const at = svg.indexOf('<svg');
   return at === -1 ? '' : svg.slice(at).replace(/<!--[\s\S]*?-->\n?/g, '');
 }

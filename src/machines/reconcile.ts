@@ -1,7 +1,7 @@
 /**
  * The control's one decision, as a pure function: given the workers as they are and the
  * target (size, generation), which workers to fork and which to shut down so the world
- * moves one step closer. Called after every event; overlapping requests are well defined
+ * moves one step closer. Called after every event that can change the plan; overlapping requests are well defined
  * because only the latest target matters (a Kubernetes controller works the same way).
  */
 

@@ -6,7 +6,7 @@
  * follows (the worker retires: the reconciler forks its replacement, and shuts it down once
  * that one is ready). Without maxMemory it reads nothing.
  */
-import { fromCallback } from 'xstate';
+import { type CallbackActorLogic, fromCallback } from 'xstate';
 import type { MemoryReading } from '../machines/control.machine.js';
 import type { SupervisionSettings } from '../options.js';
 import type { Clock, ClusterPort } from './cluster-port.js';
@@ -24,7 +24,7 @@ export interface MemoryWatchInput {
   onError: (error: unknown) => void;
 }
 
-export function memoryWatch({ settings, port, clock, readyWorkers, onError }: MemoryWatchInput) {
+export function memoryWatch({ settings, port, clock, readyWorkers, onError }: MemoryWatchInput): CallbackActorLogic<MemoryReading> {
   return fromCallback<MemoryReading>(({ sendBack }) => {
     const { maxMemory, memoryCheckInterval } = settings;
     if (maxMemory === null) return undefined;

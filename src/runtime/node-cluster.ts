@@ -42,7 +42,7 @@ const claims = globalThis as unknown as Record<symbol, ClusterPort | undefined>;
 const EXIT_BATCH_MS = 250;
 
 /** The agent's CommonJS build, preloaded with `--require` into every worker. */
-export function agentPath(): string {
+function agentPath(): string {
   const candidates = ['./worker.cjs', '../../dist/worker.cjs'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
   return candidates.find((path) => existsSync(path)) ?? candidates[0]!;
 }

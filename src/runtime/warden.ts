@@ -26,7 +26,7 @@ export interface Warden {
  * means "nothing to do". Stopping the workers first keeps a worker from exiting (and
  * orphaning its children, which would then escape the walk) while the tree is read.
  */
-export const WARDEN_SCRIPT = `
+const WARDEN_SCRIPT = `
 trap '' INT TERM HUP QUIT
 pids=
 while IFS= read -r line; do pids=$line; done

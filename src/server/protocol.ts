@@ -207,13 +207,13 @@ export function toWireError(error: unknown, cmd: string): WireError {
   return wireError('CC_ERR_SERVER_INTERNAL', { cmd, reason: clip(asError(error).message) });
 }
 
-/** A control event as JSON-safe data. App messages that cannot be serialised are replaced. */
+/** A control event as it travels: an `error` event's Error as its code and message. */
 export function toWireEvent(event: ControlEventMap[ControlEventType]): WireEvent {
   if (event.type === 'error') return { type: 'error', error: toWireError(event.error, 'events') };
   return event;
 }
 
-/** One reply as a JSON line. Values JSON cannot carry (bigint, cycles) become strings. */
+/** One reply as a JSON line. Values JSON cannot carry (bigint, cycles, in an app's messages) become strings. */
 export function encodeReply(reply: Reply): string {
   try {
     return `${JSON.stringify(reply, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}\n`;
