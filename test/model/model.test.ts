@@ -15,6 +15,8 @@ import { type Harness, PathMismatch, formatPath, runPath } from './runner.js';
 import { type ModelState, controlLabel, observe } from './world.js';
 
 const deep = process.env.CLUSTERCHART_DEEP === '1';
+/** The deep control graphs take 26–29 s alone on 2 cores, and up to 41 s beside the other deep files in CI. */
+const timeout = deep ? 120_000 : 30_000;
 const recorder = new CoverageRecorder();
 const stats: string[] = [];
 
@@ -93,14 +95,14 @@ const atDepth = (config: ModelConfig): ModelConfig => (deep ? { ...config, maxDe
 
 describe('the worker chart: generated paths on the simulated cluster', () => {
   for (const config of workerConfigs) {
-    test(`${config.name}: shortest paths to every abstract state and through every transition`, async () => {
+    test(`${config.name}: shortest paths to every abstract state and through every transition`, { timeout }, async () => {
       await runAll(generatePaths(atDepth(config), 'shortest'), `${config.name} shortest`);
     });
   }
   // Simple paths (no abstract state twice) grow fast with the depth: ≤ 6 steps gives ~900
   // (every order in which one worker can meet two or three facts, commands and delays);
   // the deep run goes to 9.
-  test(`worker(readyOn listening): every simple path of up to ${deep ? 9 : 6} steps`, async () => {
+  test(`worker(readyOn listening): every simple path of up to ${deep ? 9 : 6} steps`, { timeout }, async () => {
     const config = { ...workerConfigs[0]!, maxDepth: deep ? 9 : 6 };
     await runAll(generatePaths(config, 'simple'), `${config.name} simple ≤ ${config.maxDepth}`);
   });
@@ -108,7 +110,7 @@ describe('the worker chart: generated paths on the simulated cluster', () => {
 
 describe('the control chart: generated paths on the simulated cluster', () => {
   for (const config of controlConfigs) {
-    test(`${config.name}: shortest paths to every abstract state and through every transition`, async () => {
+    test(`${config.name}: shortest paths to every abstract state and through every transition`, { timeout }, async () => {
       await runAll(generatePaths(atDepth(config), 'shortest'), `${config.name} shortest`);
     });
   }
