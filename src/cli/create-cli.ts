@@ -20,30 +20,28 @@ import { formatDuration, formatEvent, formatProgress, formatRestart, formatSize,
 import { renderHelp } from './help.js';
 import { type Invocation, parseArgv } from './parse-argv.js';
 
-/** How long a command waits for the control's first answer (see `answering`). */
+/** How long a command waits for the control's first answer (see `change`). */
 const REPLY_TIMEOUT_MS = 10_000;
 
-/**
- * Before a request that changes something, a `status` on the same connection, bounded as
- * `status` itself is, tells a control that answers from one that cannot (its event loop stuck
- * or starved, or another program on the socket): exit 3 after REPLY_TIMEOUT_MS instead of a
- * hang, and the change is not sent. The protocol sends nothing before a request's result, and
- * a drain or a rollout may take as long as it takes: such a request is then sent unbounded.
- */
-async function answering(client: ControlClient, what: string): Promise<void> {
+/** A request's `CC_ERR_CLI_NO_REPLY`, said of the command the user typed and whether its change went out. */
+async function saying<T>(request: Promise<T>, details: { what: string; sent: string }): Promise<T> {
   try {
-    await client.request('status', {}, { timeout: REPLY_TIMEOUT_MS });
+    return await request;
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 'CC_ERR_CLI_NO_REPLY') throw error;
-    throw createError('CC_ERR_CLI_NO_REPLY', { path: client.path, what, ms: REPLY_TIMEOUT_MS, sent: ' (it was not sent)' }, error);
+    const { code, details: was } = error as { code?: unknown; details?: Record<string, unknown> };
+    if (code !== 'CC_ERR_CLI_NO_REPLY') throw error;
+    throw createError('CC_ERR_CLI_NO_REPLY', { ...was, ...details }, error);
   }
 }
 
 /**
- * A request that changes something, sent once the control answers (`answering`): a control
- * that is stuck never gets it, to carry it out when it comes back after the command failed.
- * One that does not wait for workers gets its answer within REPLY_TIMEOUT_MS; one that waits,
- * as long as the work takes. Unanswered in time, it was sent all the same: the error says so.
+ * A request that changes something. First a `status` on the same connection, bounded as
+ * `status` itself is, tells a control that answers from one that cannot (its event loop stuck
+ * or starved, or another program on the socket): exit 3 after REPLY_TIMEOUT_MS instead of a
+ * hang, and the change is not sent, to be carried out when the control comes back after the
+ * command failed. Then the change: one that does not wait for workers gets its answer within
+ * REPLY_TIMEOUT_MS (unanswered, it was sent all the same: the error says so); one that waits,
+ * as long as the drain or rollout takes (the protocol sends nothing before the result).
  */
 async function change<C extends Exclude<CommandName, 'status' | 'events'>>(
   client: ControlClient,
@@ -51,14 +49,9 @@ async function change<C extends Exclude<CommandName, 'status' | 'events'>>(
   args: CommandArgs<C>,
   { wait, onProgress }: { wait: boolean; onProgress?: (progress: RestartProgress) => void },
 ): Promise<CommandResults[C]> {
-  await answering(client, cmd);
-  try {
-    return await client.request(cmd, args, { ...(onProgress === undefined ? {} : { onProgress }), ...(wait ? {} : { timeout: REPLY_TIMEOUT_MS }) });
-  } catch (error) {
-    const { code, details } = error as { code?: unknown; details?: Record<string, unknown> };
-    if (code !== 'CC_ERR_CLI_NO_REPLY') throw error;
-    throw createError('CC_ERR_CLI_NO_REPLY', { ...details, sent: ' (it was sent, and may still be carried out once the control answers again)' }, error);
-  }
+  await saying(client.request('status', {}, { timeout: REPLY_TIMEOUT_MS }), { what: cmd, sent: ' (it was not sent)' });
+  const handlers = { ...(onProgress === undefined ? {} : { onProgress }), ...(wait ? {} : { timeout: REPLY_TIMEOUT_MS }) };
+  return saying(client.request(cmd, args, handlers), { what: cmd, sent: ' (it was sent, and may still be carried out once the control answers again)' });
 }
 
 /** A reply that is not the protocol: whatever listens on the socket is no clusterchart control (exit 3). */

@@ -97,12 +97,18 @@ const commandsOfOtherTools: Readonly<Record<string, CommandName>> = {
 };
 
 function unknownCommand(name: string, rest: readonly string[] = []) {
-  const command = rest.find(isCommand);
-  const reordered = () => [command, name, ...rest.filter((word) => word !== command)].join(' ');
-  const hint = name.startsWith('-')
-    ? command === undefined ? '' : ` (options go after the command: clusterchart ${reordered()})`
-    : Object.hasOwn(commandsOfOtherTools, name) ? ` (did you mean ${commandsOfOtherTools[name]}?)` : didYouMean(name, commandNames);
-  return createError('CC_ERR_CLI_UNKNOWN_COMMAND', { command: JSON.stringify(name), hint });
+  return createError('CC_ERR_CLI_UNKNOWN_COMMAND', { command: JSON.stringify(name), hint: commandHint(name, rest) });
+}
+
+/** What `name` was meant as: an option typed before a command (`rest` holds it), another tool's command, or a typo. */
+function commandHint(name: string, rest: readonly string[]): string {
+  if (name.startsWith('-')) {
+    const command = rest.find(isCommand);
+    if (command === undefined) return '';
+    return ` (options go after the command: clusterchart ${[command, name, ...rest.filter((word) => word !== command)].join(' ')})`;
+  }
+  if (Object.hasOwn(commandsOfOtherTools, name)) return ` (did you mean ${commandsOfOtherTools[name]}?)`;
+  return didYouMean(name, commandNames);
 }
 
 function isCommand(name: string): name is CommandName {
