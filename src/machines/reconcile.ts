@@ -9,13 +9,13 @@
  * `starting`: forked, not ready yet; `failing`: leaving on its own (not asked to), still
  * counted until its exit is classified; `stopping`: leaving because the control asked.
  */
-export type WorkerStatus = 'starting' | 'ready' | 'failing' | 'stopping';
+export type WorkerViewStatus = 'starting' | 'ready' | 'failing' | 'stopping';
 
 export interface WorkerView {
   id: number;
   slot: number;
   generation: number;
-  status: WorkerStatus;
+  status: WorkerViewStatus;
 }
 
 /** Where the rolling restart stands; `canary` covers both waiting for and probing the canary. */

@@ -6,14 +6,14 @@
  * `assign` replaces it), so both serve as cache keys.
  */
 import type { WorkerRef } from './control.machine.js';
-import type { WorkerStatus, WorkerView } from './reconcile.js';
+import type { WorkerView, WorkerViewStatus } from './reconcile.js';
 import { isRequested } from './worker.machine.js';
 
 type WorkerSnapshot = ReturnType<WorkerRef['getSnapshot']>;
 type Workers = Readonly<Record<number, WorkerRef>>;
 
 /** A worker's status from its snapshot: the state value itself, no `matches` parsing. */
-function statusOfSnapshot(snapshot: WorkerSnapshot): WorkerStatus | 'exited' {
+function statusOfSnapshot(snapshot: WorkerSnapshot): WorkerViewStatus | 'exited' {
   const value = snapshot.value;
   if (snapshot.status === 'done' || value === 'exited') return 'exited';
   if (value === 'starting') return 'starting';
@@ -24,7 +24,7 @@ function statusOfSnapshot(snapshot: WorkerSnapshot): WorkerStatus | 'exited' {
 }
 
 /** A worker's status as the reconciler sees it, read from its actor's state. */
-export const statusOf = (ref: WorkerRef): WorkerStatus | 'exited' => statusOfSnapshot(ref.getSnapshot());
+export const statusOf = (ref: WorkerRef): WorkerViewStatus | 'exited' => statusOfSnapshot(ref.getSnapshot());
 
 interface Entry {
   /** In id order: the keys are integers, which JavaScript enumerates in ascending order. */
