@@ -45,7 +45,8 @@ export {
   type WorkerNotice,
 } from './machines/worker.machine.js';
 export { reconcile, type ReconcileInput, type ReconcilePlan, type RolloutStep, type WorkerView } from './machines/reconcile.js';
-export type { ClusterPort, ClusterFact, Clock, ForkRequest, WorkerStats } from './runtime/cluster-port.js';
+export type { ClusterPort, ClusterFact, ForkRequest, WorkerStats } from './runtime/cluster-port.js';
+export type { Clock } from './runtime/clock.js';
 export {
   createSimulatedCluster,
   createSimulatedClock,

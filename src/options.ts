@@ -186,7 +186,7 @@ export const optionNames: readonly string[] = Object.freeze([...Object.keys(defa
 /** The methods of `ClusterPort` (src/runtime/cluster-port.ts); a type test keeps them equal. */
 export const portMethods = ['fork', 'disconnect', 'signal', 'lowerPriority', 'send', 'adopt', 'stats', 'subscribe', 'killAll', 'close'] as const;
 
-/** The methods of `Clock` (src/runtime/cluster-port.ts); a type test keeps them equal. */
+/** The methods of `Clock` (src/runtime/clock.ts); a type test keeps them equal. */
 export const clockMethods = ['now', 'setTimeout', 'clearTimeout'] as const;
 
 const observerMethods = ['next', 'error', 'complete'] as const;

@@ -10,7 +10,8 @@ import {
   portMethods,
   runtimeOptionNames,
 } from '../src/options.js';
-import { type Clock, type ClusterPort, systemClock } from '../src/runtime/cluster-port.js';
+import { type Clock, systemClock } from '../src/runtime/clock.js';
+import type { ClusterPort } from '../src/runtime/cluster-port.js';
 import type { ControlOptions } from '../src/runtime/create-control.js';
 import { createSimulatedCluster } from '../src/runtime/simulated-cluster.js';
 

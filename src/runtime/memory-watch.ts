@@ -9,7 +9,8 @@
 import { type CallbackActorLogic, fromCallback } from 'xstate';
 import type { MemoryReading } from '../machines/control.machine.js';
 import type { SupervisionSettings } from '../options.js';
-import type { Clock, ClusterPort } from './cluster-port.js';
+import type { Clock } from './clock.js';
+import type { ClusterPort } from './cluster-port.js';
 
 /** How long a reading waits for one agent's answer: a worker busy for longer is read next time. */
 const READ_TIMEOUT_MS = 1000;

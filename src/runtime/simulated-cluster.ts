@@ -5,7 +5,8 @@
  * It behaves as node:cluster does: `disconnect` is reported before `exit`, and a worker that
  * exits after a requested disconnect exits with code 0.
  */
-import type { ClusterFact, ClusterPort, Clock, ForkRequest, WorkerStats } from './cluster-port.js';
+import type { Clock } from './clock.js';
+import type { ClusterFact, ClusterPort, ForkRequest, WorkerStats } from './cluster-port.js';
 
 /** How one fake worker behaves. Times are ms on the simulated clock. */
 export interface WorkerScript {

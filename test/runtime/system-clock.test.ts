@@ -4,7 +4,7 @@
  * must not turn into a kill after 1 ms.
  */
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
-import { systemClock } from '../../src/runtime/cluster-port.js';
+import { systemClock } from '../../src/runtime/clock.js';
 
 const DAY = 24 * 3600 * 1000;
 
