@@ -21,7 +21,7 @@ import {
   isStatsReply,
   workerEnv,
 } from './agent-protocol.js';
-import type { ClusterFact, ClusterPort, WorkerStats } from './cluster-port.js';
+import type { ClusterFact, ClusterPort, ForkRequest, WorkerStats } from './cluster-port.js';
 import type { ListeningAddress } from '../machines/worker.machine.js';
 import type { ControlOptions } from './create-control.js';
 import { checkExec } from './exec-check.js';
@@ -221,36 +221,70 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       }
     };
 
+  /**
+   * Forks wait their turn, one per turn of the event loop. Each `cluster.fork()` holds the
+   * primary until the child has exec'd, which on a busy machine waits for a core: a burst of
+   * them in one go (set-size 100, 60 ms each on 2 cores while the first ones boot) held it for
+   * seconds, deaf to signals, to the control socket, and to the connections it hands to the
+   * workers. Between two forks, all of those get their turn.
+   */
+  const forkQueue = new Map<number, ForkRequest>();
+  let forkTurn: NodeJS.Immediate | null = null;
+  const forkNext = () => {
+    forkTurn = null;
+    const next = forkQueue.values().next();
+    if (next.done === true) return;
+    forkQueue.delete(next.value.id);
+    if (forkQueue.size > 0) forkTurn = setImmediate(forkNext);
+    forkNow(next.value);
+  };
+  /** A worker asked to go before its turn to fork: it never starts, and ends as a fork that created no process. */
+  const cancelFork = (id: number) => {
+    if (!forkQueue.delete(id)) return false;
+    queueMicrotask(() => report({ type: 'cluster.exit', id, code: null, signal: null }));
+    return true;
+  };
+  const dropForks = () => {
+    forkQueue.clear();
+    if (forkTurn !== null) clearImmediate(forkTurn);
+    forkTurn = null;
+  };
+
+  const forkNow = ({ id, slot }: ForkRequest) => {
+    let worker: Worker;
+    /**
+     * No process (the env function threw, the system refused it): to the machines this
+     * worker ended at startup, so it counts toward the crash loop like any other.
+     */
+    const failed = (error: unknown) => {
+      onError(forkFailed(id, error));
+      report({ type: 'cluster.exit', id, code: null, signal: null });
+    };
+    try {
+      worker = cluster.fork(envFor(slot, id));
+    } catch (error) {
+      // In a turn of its own (forkNext), outside any step of the machines.
+      failed(error);
+      return;
+    }
+    if (worker.process.pid === undefined) {
+      // Refused for want of resources (EMFILE, ENFILE, EAGAIN) or access (EACCES, ENOENT),
+      // spawn does not throw: its `error` comes on the next tick, then node:cluster's `fork`,
+      // and never an `exit`, and node:cluster keeps the worker listed for good.
+      forkReported.add(worker);
+      delete cluster.workers?.[worker.id];
+      worker.once('error', failed);
+      return;
+    }
+    workers.set(id, worker);
+    ids.set(worker.id, id);
+    watch(worker);
+  };
+
   const port: ClusterPort = {
-    fork({ id, slot }) {
-      let worker: Worker;
-      /**
-       * No process (the env function threw, the system refused it): to the machines this
-       * worker ended at startup, so it counts toward the crash loop like any other. Reported
-       * after the step that asked for the fork, as every fact is.
-       */
-      const failed = (error: unknown) => {
-        onError(forkFailed(id, error));
-        report({ type: 'cluster.exit', id, code: null, signal: null });
-      };
-      try {
-        worker = cluster.fork(envFor(slot, id));
-      } catch (error) {
-        queueMicrotask(() => failed(error));
-        return;
-      }
-      if (worker.process.pid === undefined) {
-        // Refused for want of resources (EMFILE, ENFILE, EAGAIN) or access (EACCES, ENOENT),
-        // spawn does not throw: its `error` comes on the next tick, then node:cluster's `fork`,
-        // and never an `exit`, and node:cluster keeps the worker listed for good.
-        forkReported.add(worker);
-        delete cluster.workers?.[worker.id];
-        worker.once('error', failed);
-        return;
-      }
-      workers.set(id, worker);
-      ids.set(worker.id, id);
-      watch(worker);
+    fork(request) {
+      forkQueue.set(request.id, request);
+      forkTurn ??= setImmediate(forkNext);
     },
     adopt(handle, id) {
       const worker = cluster.workers?.[handle];
@@ -267,6 +301,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       if (state === 'listening') report({ type: 'cluster.listening', id, address: null });
     },
     disconnect: guarded((id: number) => {
+      if (cancelFork(id)) return;
       const worker = workers.get(id);
       if (worker === undefined || !worker.isConnected()) return;
       // The agent hears the disconnect itself and tells the app (see worker-agent.ts).
@@ -274,6 +309,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       worker.disconnect();
     }),
     signal: guarded((id: number, signal: NodeJS.Signals) => {
+      if (cancelFork(id)) return;
       const worker = workers.get(id);
       const pid = worker?.process.pid;
       if (pid === undefined) return;
@@ -323,6 +359,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       return () => listeners.delete(listener);
     },
     killAll() {
+      dropForks();
       for (const pid of livePids()) guarded(killTree)(pid, 'SIGKILL');
     },
     close() {
@@ -330,6 +367,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       delete claims[CLAIM_KEY];
       for (const [event, handler] of Object.entries(handlers)) cluster.off(event, handler as (...args: unknown[]) => void);
       for (const settle of pendingStats.values()) settle(null);
+      dropForks();
       listeners.clear();
       if (pendingUpdate !== null) clearTimeout(pendingUpdate.timer);
       warden.close();

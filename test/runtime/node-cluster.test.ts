@@ -285,6 +285,37 @@ test('a worker draining past shutdownTimeout ends by the control\'s SIGTERM, whi
   expect(await held).toBe('dropped');
 });
 
+describe('a burst of forks', () => {
+  const liveForks = () => Object.keys(cluster.workers ?? {}).length;
+
+  test('goes out one fork per turn of the event loop: a timer armed with the burst fires before its last fork', async () => {
+    const { control } = await supervise({ app: 'http-plain.cjs', size: 1 });
+    await control.start();
+    const grown = control.setSize(9);
+    // Each fork() holds the primary until its child has exec'd; all eight in one go would hold
+    // this timer back until the last one.
+    const atTimer = await new Promise<number>((resolve) => setTimeout(() => resolve(liveForks()), 0));
+    expect(atTimer).toBeLessThan(9);
+    await grown;
+    expect((await control.status()).workers.filter((w) => w.state === 'online.ready')).toHaveLength(9);
+  });
+
+  test('a worker asked to go before its turn to fork never starts: it exits, expected, with no process', async () => {
+    const { control } = await supervise({ app: 'http-plain.cjs', size: 1 });
+    await control.start();
+    const forks: Array<number | null> = [];
+    const exits: Array<{ pid: number | null; expected: boolean }> = [];
+    control.on('fork', (e) => forks.push(e.worker.pid));
+    control.on('exit', (e) => exits.push({ pid: e.exit.pid, expected: e.exit.expected }));
+    const grown = control.setSize(9).catch((error: unknown) => error);
+    await control.setSize(1);
+    await grown;
+    expect(forks.filter((pid) => pid !== null)).toEqual([]);
+    expect(exits).toEqual(Array.from({ length: 8 }, () => ({ pid: null, expected: true })));
+    expect(liveForks()).toBe(1);
+  });
+});
+
 test('status answers within 100 ms when workers have no agent', async () => {
   const { control } = await supervise({ app: 'http-plain.cjs', size: 2 });
   await control.start();
