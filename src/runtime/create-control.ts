@@ -347,10 +347,11 @@ function bindControl(
 
   /**
    * Resolves when `done` holds, rejects with the error it returns instead; rejects with a
-   * coded error if the control stops first.
+   * coded error, naming the `method` that waited, if the control stops first.
    */
-  const until = (what: string, done: () => boolean | Error, allowStopped = false) =>
+  const until = (method: string, done: () => boolean | Error, allowStopped = false) =>
     new Promise<void>((resolve, reject) => {
+      const what = called(method);
       let settled = false;
       // Unsubscribed after the step that settled it: it may be inside the actor's own notification.
       const finish = (settle: () => void) => {
@@ -378,13 +379,13 @@ function bindControl(
     });
 
   /** After `close()` the actor is stopped for good: XState's own status says so. */
-  const requireOpen = (what: string) => {
+  const requireOpen = (method: string) => {
     if (failed()) throw failedError();
-    if (state().status === 'stopped') throw createError('CC_ERR_CONTROL_CLOSED', { what });
+    if (state().status === 'stopped') throw createError('CC_ERR_CONTROL_CLOSED', { what: called(method) });
   };
-  const requireRunning = (what: string) => {
-    requireOpen(what);
-    if (!isIn('running')) throw createError('CC_ERR_CONTROL_NOT_RUNNING', { state: topState(), what });
+  const requireRunning = (method: string) => {
+    requireOpen(method);
+    if (!isIn('running')) throw createError('CC_ERR_CONTROL_NOT_RUNNING', { state: topState(), what: called(method) });
   };
   const atSize = () => runningRegion('size') === 'steady';
   /** At size, and every worker asked to leave (by a shrink, or anything else) is gone. */
@@ -417,7 +418,7 @@ function bindControl(
         const stopsBefore = stopCalls;
         await until('start', () => isIn('stopped'), true);
         requireOpen('start');
-        if (stopCalls !== stopsBefore) throw createError('CC_ERR_CONTROL_STOPPED', { what: 'start' });
+        if (stopCalls !== stopsBefore) throw createError('CC_ERR_CONTROL_STOPPED', { what: called('start') });
       }
       if (!isIn('running')) actor.send({ type: 'control.start' });
       return until('start', atSize);
@@ -582,9 +583,15 @@ function warnListenerThrew(type: ControlEventType, thrown: unknown): void {
   process.emitWarning(`clusterchart: ${warningCodes.CC_WRN_002} (${type}: ${message})`, { code: 'CC_WRN_002', ...(stack === undefined ? {} : { detail: stack }) });
 }
 
+/**
+ * A method of the control as its messages name it: `setSize()`. The control server says the
+ * CLI's command instead (`commandsIn` in server/protocol.ts).
+ */
+const called = (method: string) => `${method}()`;
+
 /** CC_ERR_ARGUMENT_INVALID: a method of the control was called with what it cannot take. */
 function badArgument(method: string, reason: string) {
-  return createError('CC_ERR_ARGUMENT_INVALID', { method: `${method}()`, reason });
+  return createError('CC_ERR_ARGUMENT_INVALID', { method: called(method), reason });
 }
 
 function checkCount(method: string, n: unknown): number {

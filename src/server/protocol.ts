@@ -10,6 +10,11 @@
  * `id` is echoed (a string or a number; null when the request had none or could not be
  * read). Schemas here are the single source of truth for what the server accepts; the
  * client in `control-client.ts` and the CLI build requests from the same types.
+ *
+ * The commands are the CLI's, and so are the words of the messages the server sends: where
+ * the control's own message names one of its methods (`setSize()`, `remove()`), the error
+ * as it travels names the command that does the same (`clusterchart set-size`,
+ * `clusterchart remove`; see `commandsIn`).
  */
 import type * as Zod from 'zod';
 import { type ErrorCode, asError, createError } from '../errors.js';
@@ -18,7 +23,7 @@ import { MAX_SIZE, describeValue, sizeExpected } from '../options.js';
 /** UNIX socket paths are limited by `sun_path` (108 bytes on Linux, 104 elsewhere, NUL included). */
 export const maxPathBytes = process.platform === 'linux' ? 107 : 103;
 import { onFirstUse, requireDependency } from '../load-on-use.js';
-import type { ControlEventMap, ControlEventType, ControlStatus } from '../runtime/create-control.js';
+import type { Control, ControlEventMap, ControlEventType, ControlStatus } from '../runtime/create-control.js';
 
 /** The longest request line the server reads, newline excluded. */
 export const maxLineBytes = 64 * 1024;
@@ -200,11 +205,35 @@ export function wireError(code: ErrorCode, details: Record<string, unknown> = {}
   return { code: error.code, message: error.message };
 }
 
-/** Any thrown value as `{ code, message }`: coded errors keep their code. */
+/** Any thrown value as `{ code, message }`: coded errors keep their code, said in the CLI's words (commandsIn). */
 export function toWireError(error: unknown, cmd: string): WireError {
   const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
-  if (error instanceof Error && typeof code === 'string' && code.startsWith('CC_')) return { code, message: error.message };
+  if (error instanceof Error && typeof code === 'string' && code.startsWith('CC_')) return { code, message: commandsIn(error.message) };
   return wireError('CC_ERR_SERVER_INTERNAL', { cmd, reason: clip(asError(error).message) });
+}
+
+/** The command of the protocol (and the CLI) that does what each method of the control does. */
+const commandOfMethod = {
+  status: 'status',
+  setSize: 'set-size',
+  add: 'add',
+  remove: 'remove',
+  restart: 'restart',
+  shutdown: 'shutdown',
+  terminate: 'terminate',
+  stop: 'stop',
+} as const satisfies { readonly [M in keyof Control]?: CommandName };
+
+/** A call of one of those methods in a message, with no argument or a plain one: `setSize()`, `setSize(0)`. */
+const methodCall = new RegExp(`\\b(${Object.keys(commandOfMethod).join('|')})\\(([\\w-]*)\\)`, 'g');
+
+/**
+ * A message of the control as the CLI's user reads it: each call of a control method
+ * becomes the command that does the same, `remove()` → `` `clusterchart remove` ``,
+ * `setSize(0)` → `` `clusterchart set-size 0` ``.
+ */
+export function commandsIn(message: string): string {
+  return message.replace(methodCall, (_, method: keyof typeof commandOfMethod, arg: string) => `\`clusterchart ${commandOfMethod[method]}${arg === '' ? '' : ` ${arg}`}\``);
 }
 
 /** A control event as it travels: an `error` event's Error as its code and message. */

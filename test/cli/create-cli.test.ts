@@ -7,7 +7,9 @@
  * - a command that changes something is sent only once the control answered a `status`, and
  *   one sent but not answered in time says it may still be carried out;
  * - restart --wait on a control in crash-loop backoff forks at once, then prints each backoff
- *   of the new version as it comes (a control on the simulated cluster).
+ *   of the new version as it comes (a control on the simulated cluster);
+ * - the control's refusals name the command the user typed (`clusterchart set-size 0`), not the
+ *   library's method (`setSize(0)`).
  */
 import { type Server, type Socket, createServer } from 'node:net';
 import { join } from 'node:path';
@@ -147,5 +149,22 @@ describe('restart --wait on a crash-looping control', () => {
     expect(lines()[0]).toBe('0/1 replaced');
     expect(lines().filter((line) => /^0\/1 replaced; danger, crash loop: forks held back \d/.test(line)).length).toBeGreaterThanOrEqual(1);
     expect(lines().at(-1)).toMatch(/^restarted: 1 worker replaced in \S+ \(generation 2\)$/);
+  });
+});
+
+describe("the control's refusals, as the CLI prints them", () => {
+  it('name the command the user typed, not the method of the library: `clusterchart remove`, `clusterchart set-size 0`', async () => {
+    const env = await simulatedServer({ size: 2 });
+    cleanups.push(() => env.cleanup());
+    /** Runs `args` against the control: the exit status, and the one line it prints. */
+    const says = async (args: string[], code: number, line: string) => {
+      const { cli, output } = cliIn(env.dir);
+      expect({ code: await env.drive(cli.run([...args, '--control', env.path])), stderr: output.stderr }).toEqual({ code, stderr: line === '' ? '' : `clusterchart: ${line}\n` });
+    };
+    await says(['remove', '3'], exitStatus.usage, 'Invalid argument to `clusterchart remove`: cannot take 3 workers away from a size of 2 (`clusterchart set-size 0` stops them all). [CC_ERR_ARGUMENT_INVALID]');
+    await says(['add', '1023'], exitStatus.usage, 'Invalid argument to `clusterchart add`: the size would be 1025, more than 1024. [CC_ERR_ARGUMENT_INVALID]');
+    await says(['stop'], exitStatus.ok, '');
+    await says(['set-size', '3'], exitStatus.failed, 'The control is stopped; `clusterchart set-size` needs it running. [CC_ERR_CONTROL_NOT_RUNNING]');
+    await says(['restart', '--wait'], exitStatus.failed, 'The control is stopped; `clusterchart restart` needs it running. [CC_ERR_CONTROL_NOT_RUNNING]');
   });
 });

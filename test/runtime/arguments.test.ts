@@ -1,7 +1,7 @@
 /**
  * The control's methods called from plain JavaScript with what their types forbid: each
  * refuses it with CC_ERR_ARGUMENT_INVALID, naming the method and the value, and changes
- * nothing.
+ * nothing. The control's messages name its methods as called (`remove()`, `setSize(0)`).
  */
 import { expect, test } from 'vitest';
 import { simulate } from '../helpers/simulation.js';
@@ -53,4 +53,19 @@ test("stop() takes what is not an object for no options: process.on('SIGTERM', c
   await stopped;
   expect(s.snapshot().value).toBe('stopped');
   expect(s.of('stop')).toMatchObject([{ force: false }]);
+});
+
+test('the messages of the control name its methods as called: remove(), setSize(0), setSize() (the control server says the CLI command instead)', async () => {
+  const s = simulate({ size: 2 });
+  s.start();
+  await expect(s.control.remove(3)).rejects.toMatchObject({
+    code: 'CC_ERR_ARGUMENT_INVALID',
+    message: 'Invalid argument to remove(): cannot take 3 workers away from a size of 2 (setSize(0) stops them all).',
+  });
+  await expect(s.control.add(1023)).rejects.toMatchObject({ code: 'CC_ERR_ARGUMENT_INVALID', message: 'Invalid argument to add(): the size would be 1025, more than 1024.' });
+  const stopped = s.control.stop();
+  s.advance(1000);
+  await stopped;
+  await expect(s.control.setSize(3)).rejects.toMatchObject({ code: 'CC_ERR_CONTROL_NOT_RUNNING', message: 'The control is stopped; setSize() needs it running.' });
+  await expect(s.control.restart()).rejects.toMatchObject({ code: 'CC_ERR_CONTROL_NOT_RUNNING', message: 'The control is stopped; restart() needs it running.' });
 });
