@@ -5,7 +5,7 @@
  * reads the control actor's snapshot.
  */
 import { createError } from '../errors.js';
-import { viewsOf } from '../machines/control.machine.js';
+import { liveCount, viewsOf } from '../machines/control.machine.js';
 import { controlEventTypes } from '../runtime/control-events.js';
 import type { Control, ControlEventMap, ControlEventType } from '../runtime/create-control.js';
 import {
@@ -48,6 +48,18 @@ function sizeResult(control: Control): SizeResult {
     live: views.filter((w) => w.status !== 'stopping').length,
     ready: views.filter((w) => w.status === 'ready').length,
   };
+}
+
+/**
+ * How far a rollout is: the ready workers of the control's current generation (the restart's
+ * new workers, or those of a later restart that joined it), at most the size it fills: the
+ * target, or with none the live count the rollout began with, as the machine counts it.
+ */
+function rolloutProgress(control: Control): Pick<RestartProgress, 'replaced' | 'total'> {
+  const { context } = snapshotOf(control);
+  const total = context.size ?? context.rolloutSize ?? liveCount(context);
+  const ready = viewsOf(context.workers).filter((w) => w.generation === context.generation && w.status === 'ready').length;
+  return { replaced: Math.min(ready, total), total };
 }
 
 /**
@@ -138,37 +150,37 @@ export const commands: { readonly [C in CommandName]: CommandHandler<C> } = {
     const generation = generationNow();
     // No new generation: the control refused (it is not running); `done` rejects with why.
     if (generation === before) await done;
-    const oldIds = () => viewsOf(snapshotOf(control).context.workers).flatMap((w) => (w.generation < generation ? [w.id] : []));
-    const leaving = oldIds();
-    const total = leaving.length;
+    // The workers the rollout replaces, for the escalations on them.
+    const leaving = viewsOf(snapshotOf(control).context.workers).flatMap((w) => (w.generation < generation ? [w.id] : []));
     if (!wait) {
       done.catch(() => {});
-      return { generation, replaced: 0, total, waited: false, duration: null, terminated: [], killed: [] };
+      return { generation, ...rolloutProgress(control), waited: false, duration: null, terminated: [], killed: [] };
     }
-    let last = -1;
-    const replacedNow = () => Math.max(0, total - oldIds().length);
+    let last: RestartProgress | undefined;
     const report = () => {
-      const replaced = replacedNow();
-      if (replaced === last) return;
-      last = replaced;
-      progress({ replaced, total });
+      const now = rolloutProgress(control);
+      if (now.replaced === last?.replaced && now.total === last.total) return;
+      last = now;
+      progress(now);
     };
     // A restart that cannot progress says why, instead of waiting in silence.
-    const reportDanger = ({ delay }: { delay: number }) => progress({ replaced: replacedNow(), total, danger: { delay } });
+    const reportDanger = ({ delay }: { delay: number }) => progress({ ...rolloutProgress(control), danger: { delay } });
     report();
-    control.on('exit', report);
+    // After every step of the control. A failed control rejects `done`; the error handler
+    // keeps XState from also reporting the failure as unhandled for want of one.
+    const steps = control.actor.subscribe({ next: report, error: () => {} });
     control.on('danger', reportDanger);
     let escalations: StopResult;
     try {
       escalations = await withEscalations(control, leaving, true, () => done);
     } finally {
-      control.off('exit', report);
+      steps.unsubscribe();
       control.off('danger', reportDanger);
     }
     report();
     const { terminated, killed } = escalations;
     // A restart asked for meanwhile coalesced with this one: it ended at the later generation.
-    return { generation: generationNow(), replaced: total, total, waited: true, duration: Date.now() - started, terminated, killed };
+    return { generation: generationNow(), ...rolloutProgress(control), waited: true, duration: Date.now() - started, terminated, killed };
   },
 
   shutdown: async ({ ids }, { control }) => stopWorkers(control, 'shutdown', ids),

@@ -82,8 +82,12 @@ export interface SizeResult {
 
 export interface RestartResult {
   generation: number;
-  /** Old-generation workers replaced (all of them when waited for). */
+  /**
+   * Ready workers of `generation`, at most `total`: all of them once waited for, unless the
+   * size changed meanwhile; 0 at once without wait.
+   */
   replaced: number;
+  /** The size the rollout fills: the target size, or with none the live count it began with. */
   total: number;
   /** Whether the reply waited for the rollout to finish. */
   waited: boolean;
@@ -94,6 +98,7 @@ export interface RestartResult {
   killed: number[];
 }
 
+/** As RestartResult's: the ready workers of the control's generation (it starts again from 0 when a later restart joins), out of the size. */
 export interface RestartProgress {
   replaced: number;
   total: number;
@@ -267,7 +272,7 @@ export const commandDocs: { readonly [C in CommandName]: { args: string; result:
   restart: {
     args: '`{ wait?: false }`',
     result:
-      'with `wait`: progress lines `{ replaced, total }` (with `danger: { delay }` on crash-loop backoff), then `{ generation, replaced, total, waited, duration, terminated, killed }` (the old workers escalated to SIGTERM after shutdownTimeout, to SIGKILL)',
+      'with `wait`: progress lines `{ replaced, total }` (the ready workers of the new generation, out of the size; with `danger: { delay }` on crash-loop backoff), then `{ generation, replaced, total, waited, duration, terminated, killed }` (the old workers escalated to SIGTERM after shutdownTimeout, to SIGKILL)',
   },
   shutdown: { args: '`{ ids?: number[] | "all" }` (default all)', result: '`{ ids, terminated, killed }` once they have exited (the last two: escalated to SIGTERM, to SIGKILL)' },
   terminate: { args: '`{ ids?: number[] | "all" }` (default all)', result: '`{ ids, terminated, killed }` once they have exited (`killed`: escalated to SIGKILL)' },

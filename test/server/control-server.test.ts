@@ -115,6 +115,27 @@ describe('commands', () => {
     c.close();
   });
 
+  it('restart with wait on a control that fails meanwhile answers CC_ERR_CONTROL_FAILED, and leaves no error unhandled', async () => {
+    const { client, drive, sim, control } = await setup({ size: 2 });
+    // The second replacement's fork throws: the control fails while the reply follows its steps.
+    const fork = sim.fork.bind(sim);
+    let forks = 0;
+    sim.fork = (request) => {
+      if (++forks === 2) throw new Error('port fork failed');
+      fork(request);
+    };
+    control.on('error', () => {});
+    const c = await client();
+    const progress: Array<[number, number]> = [];
+    await expect(drive(c.request('restart', { wait: true }, { onProgress: (p) => progress.push([p.replaced, p.total]) }))).rejects.toMatchObject({
+      code: 'CC_ERR_CONTROL_FAILED',
+    });
+    expect(progress[0]).toEqual([0, 2]);
+    // A report of the failure as unhandled would come on a later turn.
+    await new Promise((resolve) => setImmediate(resolve));
+    c.close();
+  });
+
   it('a restart --wait that a later restart joined answers the generation it ended at', async () => {
     const { client, drive } = await setup({ size: 2 });
     const c = await client();
