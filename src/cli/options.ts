@@ -4,6 +4,7 @@
  * all made from these tables. Each supervision setting must have an entry (the mapped type
  * of `settingOptions` fails to compile otherwise).
  */
+import { defaultDiagramFormat, defaultDiagramName, diagramFormats, diagramNames } from '../diagrams/choices.js';
 import { MAX_SIZE, type SettingsInput, defaultSettings } from '../options.js';
 import { defaultControlPath } from '../server/control-server.js';
 
@@ -261,9 +262,9 @@ export const otherOptions = {
   format: {
     flag: 'format',
     kind: 'format',
-    value: 'mermaid|dot|svg',
+    value: diagramFormats.join('|'),
     description: 'Output format of the diagram.',
-    default: 'mermaid',
+    default: defaultDiagramFormat,
   },
   help: {
     flag: 'help',
@@ -389,7 +390,7 @@ export const commandSpecs = {
   diagram: {
     name: 'diagram',
     summary: 'Print the statechart of the worker or the control as Mermaid, DOT or SVG.',
-    positionals: [{ name: 'machine', description: '`worker` (default) or `control`.' }],
+    positionals: [{ name: 'machine', description: `${diagramNames.map((name) => `\`${name}\`${name === defaultDiagramName ? ' (default)' : ''}`).join(' or ')}.` }],
     options: ['format', 'help'],
     examples: ['clusterchart diagram control', 'clusterchart diagram worker --format svg > worker.svg'],
   },

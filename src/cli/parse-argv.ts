@@ -5,6 +5,7 @@
  * cannot be read), which the CLI turns into exit status 2.
  */
 import { didYouMean } from '../closest-name.js';
+import { type DiagramFormat, type DiagramName, defaultDiagramFormat, defaultDiagramName, diagramFormats, diagramNames } from '../diagrams/choices.js';
 import { createError } from '../errors.js';
 import { MAX_SIZE, type ReadyOn, type SettingsInput, sizeExpected } from '../options.js';
 import {
@@ -18,9 +19,6 @@ import {
   options,
   settingOptions,
 } from './options.js';
-
-export type DiagramFormat = 'mermaid' | 'dot' | 'svg';
-export type DiagramMachine = 'worker' | 'control';
 
 /** Flags of `run` that configuration files and the environment may also set. */
 export interface RunFlags {
@@ -52,7 +50,7 @@ export type Invocation =
   | ({ command: 'shutdown' | 'terminate'; ids: number[] | 'all' } & Remote)
   | ({ command: 'stop'; force: boolean } & Remote)
   | ({ command: 'events' } & Remote)
-  | { command: 'diagram'; machine: DiagramMachine; format: DiagramFormat };
+  | { command: 'diagram'; machine: DiagramName; format: DiagramFormat };
 
 type Values = Partial<Record<OptionName, string | true | string[]>>;
 
@@ -293,17 +291,20 @@ const builders: { readonly [C in CommandName]: (tokens: Tokens) => Invocation } 
   },
   diagram(tokens) {
     noPositionals('diagram', tokens, 1);
-    const [machine = 'worker'] = tokens.positionals;
-    if (machine !== 'worker' && machine !== 'control') {
-      throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command: 'diagram', reason: `the machine is worker or control, got ${JSON.stringify(machine)}` });
-    }
-    const format = text(tokens.values, 'format') ?? 'mermaid';
-    if (format !== 'mermaid' && format !== 'dot' && format !== 'svg') {
-      throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command: 'diagram', reason: `--format is mermaid, dot or svg, got ${JSON.stringify(format)}` });
-    }
-    return { command: 'diagram', machine, format };
+    const [machine = defaultDiagramName] = tokens.positionals;
+    const format = text(tokens.values, 'format') ?? defaultDiagramFormat;
+    return { command: 'diagram', machine: oneOf(machine, diagramNames, 'the machine'), format: oneOf(format, diagramFormats, '--format') };
   },
 };
+
+/** `typed` if it is one of `names`; else a usage error of `diagram` that lists them, with the one obviously meant. */
+function oneOf<N extends string>(typed: string, names: readonly N[], what: string): N {
+  if ((names as readonly string[]).includes(typed)) return typed as N;
+  throw createError('CC_ERR_CLI_BAD_ARGUMENT', { command: 'diagram', reason: `${what} is ${listed(names)}, got ${JSON.stringify(typed)}${didYouMean(typed, names)}` });
+}
+
+/** `a, b or c`. */
+const listed = (names: readonly string[]) => `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
 
 function relative(command: 'add' | 'remove', tokens: Tokens): Invocation {
   noPositionals(command, tokens, 1);

@@ -6,13 +6,11 @@ import type { AnyStateMachine } from 'xstate';
 import { didYouMean } from '../closest-name.js';
 import { createError } from '../errors.js';
 import { describeValue } from '../options.js';
+import { type DiagramFormat, diagramFormats } from './choices.js';
 import { readChart } from './read-chart.js';
 import { renderSvg } from './render-svg.js';
 import { type DotOptions, rankdirs, toDot } from './to-dot.js';
 import { toMermaid } from './to-mermaid.js';
-
-export const diagramFormats = ['mermaid', 'dot', 'svg'] as const;
-export type DiagramFormat = (typeof diagramFormats)[number];
 
 export interface DiagramOptions extends DotOptions {
   format: DiagramFormat;
@@ -25,12 +23,7 @@ export async function createDiagram(machine: AnyStateMachine, options: DiagramOp
     throw createError('CC_ERR_OPTION_INVALID', { option: 'options', reason: `expected an object such as { format: 'svg' }, got ${describeValue(options)}` });
   }
   const { rankdir } = options as { rankdir: unknown };
-  if (rankdir !== undefined && !rankdirs.includes(rankdir as never)) {
-    throw createError('CC_ERR_OPTION_INVALID', {
-      option: 'rankdir',
-      reason: `expected one of ${rankdirs.join(', ')}, got ${String(rankdir)}${didYouMean(String(rankdir), rankdirs)}`,
-    });
-  }
+  if (rankdir !== undefined && !rankdirs.includes(rankdir as never)) throw notOneOf('rankdir', rankdir, rankdirs);
   const chart = readChart(machine);
   switch (options.format) {
     case 'mermaid':
@@ -40,11 +33,14 @@ export async function createDiagram(machine: AnyStateMachine, options: DiagramOp
     case 'svg':
       return renderSvg(toDot(chart, options));
     default:
-      throw createError('CC_ERR_OPTION_INVALID', {
-        option: 'format',
-        reason: `expected one of ${diagramFormats.join(', ')}, got ${String((options as { format: unknown }).format)}`,
-      });
+      throw notOneOf('format', (options as { format: unknown }).format, diagramFormats);
   }
+}
+
+/** CC_ERR_OPTION_INVALID for an option's value that is none of `choices`, naming the one a typo obviously meant. */
+function notOneOf(option: string, value: unknown, choices: readonly string[]) {
+  const typed = String(value);
+  return createError('CC_ERR_OPTION_INVALID', { option, reason: `expected one of ${choices.join(', ')}, got ${typed}${didYouMean(typed, choices)}` });
 }
 
 /**

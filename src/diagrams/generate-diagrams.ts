@@ -4,7 +4,8 @@
  * script writes the result; the drift test compares it with what is committed.
  */
 import { createDiagram } from './create-diagram.js';
-import { diagramMachines, diagramNames } from './machines.js';
+import { diagramNames } from './choices.js';
+import { diagramMachines } from './machines.js';
 import { mermaidBlock, replaceDiagramBlock } from './readme-blocks.js';
 
 export interface GeneratedDiagrams {

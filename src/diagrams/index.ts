@@ -1,5 +1,6 @@
 /**
  * The diagrams module's public door: machine definition → Mermaid, DOT, SVG.
  */
-export { createDiagram, diagramFormats, type DiagramFormat, type DiagramOptions } from './create-diagram.js';
-export { diagramMachines, diagramNames, type DiagramName } from './machines.js';
+export { diagramFormats, diagramNames, type DiagramFormat, type DiagramName } from './choices.js';
+export { createDiagram, type DiagramOptions } from './create-diagram.js';
+export { diagramMachines } from './machines.js';

@@ -10,7 +10,8 @@
  *   of the new version as it comes, and its progress as the new version's ready workers out
  *   of the size (a control on the simulated cluster);
  * - the control's refusals name the command the user typed (`clusterchart set-size 0`), not the
- *   library's method (`setSize(0)`).
+ *   library's method (`setSize(0)`);
+ * - a diagram name or format mistyped is a one-line usage error naming the one meant.
  */
 import { type Server, type Socket, createServer } from 'node:net';
 import { join } from 'node:path';
@@ -169,5 +170,18 @@ describe("the control's refusals, as the CLI prints them", () => {
     await says(['stop'], exitStatus.ok, '');
     await says(['set-size', '3'], exitStatus.failed, 'The control is stopped; `clusterchart set-size` needs it running. [CC_ERR_CONTROL_NOT_RUNNING]');
     await says(['restart', '--wait'], exitStatus.failed, 'The control is stopped; `clusterchart restart` needs it running. [CC_ERR_CONTROL_NOT_RUNNING]');
+  });
+});
+
+describe('clusterchart diagram with a name or format it does not draw', () => {
+  it.each([
+    [['diagram', 'contrl'], 'the machine is worker or control, got "contrl" (did you mean control?)'],
+    [['diagram', '--format', 'SVG'], '--format is mermaid, dot or svg, got "SVG" (did you mean svg?)'],
+  ])('%j is a usage error in one line, naming the one meant, with no stack trace', async (argv, reason) => {
+    const { dir, remove } = tempDir();
+    cleanups.push(remove);
+    const { cli, output } = cliIn(dir);
+    expect(await cli.run(argv)).toBe(exitStatus.usage);
+    expect(output).toEqual({ stdout: '', stderr: `clusterchart: Invalid argument for \`clusterchart diagram\`: ${reason}. [CC_ERR_CLI_BAD_ARGUMENT]\n` });
   });
 });

@@ -325,6 +325,22 @@ describe('diagram', () => {
     expect(codeOf(() => parseArgv(['diagram', 'master']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
     expect(codeOf(() => parseArgv(['diagram', '--format', 'png']))).toBe('CC_ERR_CLI_BAD_ARGUMENT');
   });
+
+  it('an unknown machine or format lists those there are, with the one a typo obviously meant', () => {
+    const message = (argv: string[]) => {
+      try {
+        parseArgv(argv);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error(`${argv.join(' ')} was accepted`);
+    };
+    expect(message(['diagram', 'contrl'])).toBe('Invalid argument for `clusterchart diagram`: the machine is worker or control, got "contrl" (did you mean control?).');
+    expect(message(['diagram', 'Worker'])).toBe('Invalid argument for `clusterchart diagram`: the machine is worker or control, got "Worker" (did you mean worker?).');
+    expect(message(['diagram', 'master'])).toBe('Invalid argument for `clusterchart diagram`: the machine is worker or control, got "master".');
+    expect(message(['diagram', '--format', 'mermiad'])).toBe('Invalid argument for `clusterchart diagram`: --format is mermaid, dot or svg, got "mermiad" (did you mean mermaid?).');
+    expect(message(['diagram', 'worker', '--format=pdf'])).toBe('Invalid argument for `clusterchart diagram`: --format is mermaid, dot or svg, got "pdf".');
+  });
 });
 
 describe('top level', () => {

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { generateDiagrams } from '../../src/diagrams/generate-diagrams.js';
-import { diagramNames } from '../../src/diagrams/machines.js';
+import { diagramNames } from '../../src/diagrams/choices.js';
 import { readDiagramBlock } from '../../src/diagrams/readme-blocks.js';
 
 const root = new URL('../../', import.meta.url);

@@ -4,7 +4,8 @@
  */
 import { setup } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { createDiagram, diagramFormats } from '../../src/diagrams/create-diagram.js';
+import { diagramFormats } from '../../src/diagrams/choices.js';
+import { createDiagram } from '../../src/diagrams/create-diagram.js';
 import { diagramMachines } from '../../src/diagrams/machines.js';
 import { leafPaths, readChart, statesOf } from '../../src/diagrams/read-chart.js';
 import { mermaidBlock, readDiagramBlock, replaceDiagramBlock } from '../../src/diagrams/readme-blocks.js';
@@ -148,6 +149,13 @@ describe('errors', () => {
     const error = await createDiagram(twice, { format: 'png' as never }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClusterchartError);
     expect((error as ClusterchartError).code).toBe('CC_ERR_OPTION_INVALID');
+  });
+
+  it('suggests the format a typo obviously meant', async () => {
+    await expect(createDiagram(twice, { format: 'svgg' as never })).rejects.toMatchObject({
+      code: 'CC_ERR_OPTION_INVALID',
+      message: 'Option format is invalid: expected one of mermaid, dot, svg, got svgg (did you mean svg?).',
+    });
   });
 
   it.each([undefined, null, {}, 'control'])('rejects %j for a machine with CC_ERR_ARGUMENT_INVALID, in every format', async (machine) => {
