@@ -220,7 +220,7 @@ const doneOutput = (event: ControlEvent) => (event as Extract<InternalEvent, { o
 const exitOf = (event: ControlEvent) => (event as Extract<InternalEvent, { exit: WorkerExit }>).exit;
 
 /** The effective size: the target, or during a rollout without one, the live count it began with. */
-const effectiveSize = (context: ControlContext) => context.size ?? context.rolloutSize;
+export const effectiveSize = (context: ControlContext): number | null => context.size ?? context.rolloutSize;
 
 function isAtSize(context: ControlContext): boolean {
   const size = effectiveSize(context);

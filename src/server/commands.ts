@@ -5,7 +5,7 @@
  * reads the control actor's snapshot.
  */
 import { createError } from '../errors.js';
-import { liveCount, viewsOf } from '../machines/control.machine.js';
+import { effectiveSize, liveCount, viewsOf } from '../machines/control.machine.js';
 import { controlEventTypes } from '../runtime/control-events.js';
 import type { Control, ControlEventMap, ControlEventType } from '../runtime/create-control.js';
 import {
@@ -52,12 +52,12 @@ function sizeResult(control: Control): SizeResult {
 
 /**
  * How far a rollout is: the ready workers of the control's current generation (the restart's
- * new workers, or those of a later restart that joined it), at most the size it fills: the
- * target, or with none the live count the rollout began with, as the machine counts it.
+ * new workers, or those of a later restart that joined it), at most the size it fills (the
+ * machine's effective size; with none, once the rollout is over, the live count).
  */
 function rolloutProgress(control: Control): Pick<RestartProgress, 'replaced' | 'total'> {
   const { context } = snapshotOf(control);
-  const total = context.size ?? context.rolloutSize ?? liveCount(context);
+  const total = effectiveSize(context) ?? liveCount(context);
   const ready = viewsOf(context.workers).filter((w) => w.generation === context.generation && w.status === 'ready').length;
   return { replaced: Math.min(ready, total), total };
 }
