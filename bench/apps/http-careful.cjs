@@ -19,9 +19,14 @@ const server = http.createServer((req, res) => {
 
 const closeWhenIdle = (socket) => {
   clearTimeout(socket.graceTimer);
-  socket.graceTimer = setTimeout(() => {
-    if (sockets.get(socket) === 0) socket.destroy();
+  const timer = setTimeout(() => {
+    // Timers run before I/O: a request that came while this timer was due is still unread
+    // (closing now would reset it), so look again once this turn's I/O is read.
+    setImmediate(() => {
+      if (socket.graceTimer === timer && sockets.get(socket) === 0) socket.destroy();
+    });
   }, GRACE_MS);
+  socket.graceTimer = timer;
 };
 
 server.on('connection', (socket) => {

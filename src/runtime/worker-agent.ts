@@ -467,10 +467,17 @@ function watchHttpServer(server: HttpServer): (close: boolean) => void {
   const closeWhenIdle = (socket: Socket, state: ConnectionState) => {
     if (state.responses.size > 0 || socket.destroyed) return;
     clearTimeout(state.grace);
-    state.grace = setTimeout(() => {
-      // A socket without parser was upgraded (WebSocket, CONNECT): it is the app's, not HTTP's.
-      if (state.responses.size === 0 && hasHttpParser(socket)) socket.destroy();
+    const grace = setTimeout(() => {
+      // Timers run before I/O: when a busy worker gets to this one late, a request that came
+      // meanwhile is still unread, and closing now would answer it with a reset. So the
+      // connection is looked at again after this turn's I/O: a request read then is answered
+      // (and re-arms the grace once its response is sent).
+      setImmediate(() => {
+        // A socket without parser was upgraded (WebSocket, CONNECT): it is the app's, not HTTP's.
+        if (state.grace === grace && state.responses.size === 0 && hasHttpParser(socket)) socket.destroy();
+      });
     }, KEEP_ALIVE_GRACE_MS).unref();
+    state.grace = grace;
   };
 
   // https hands its sockets to http on 'secureConnection', after the TLS handshake.

@@ -8,7 +8,8 @@
  * - shutdown drains an unmodified HTTP app under keep-alive and close load: no failed
  *   request, and the worker exits by itself, code 0;
  * - a request in flight at shutdown is answered with `Connection: close`; an idle
- *   keep-alive connection is closed after its grace;
+ *   keep-alive connection is closed after its grace, and a request that came while a busy
+ *   worker let that grace run out is answered, not reset;
  * - a drained worker exits even when the app's own handles would keep it alive;
  * - a drained worker that ends early (process.exit once its loop is empty) keeps its exit
  *   code, runs the app's exit listeners and lets a beforeExit listener finish its work;
@@ -337,6 +338,29 @@ describe('drain without resets', () => {
       primary.command({ cmd: 'disconnect', id });
 
       expect(await reply).toEqual({ status: 200, body: String(pid), connection: 'close' });
+      expect(await primary.exitOf(id, 3000)).toMatchObject({ code: 0, signal: null });
+    } finally {
+      keepAlive.destroy();
+    }
+  });
+
+  it('answers a request that came while a busy worker let its grace run out, instead of resetting it', async () => {
+    const primary = await Primary.start();
+    const { id, pid } = await primary.fork('busy-app.cjs');
+    const { port } = await primary.waitFor((event) => event.ev === 'listening' && event.id === id, 'the worker to listen');
+    const keepAlive = new http.Agent({ keepAlive: true });
+    try {
+      expect((await get(port!, { agent: keepAlive })).connection).toBe('keep-alive');
+
+      // The idle connection's grace (250 ms) starts; the worker's event loop is held well past
+      // it, and the client's next request comes meanwhile. Once free, the worker's timers run
+      // before its I/O: the grace is over with that request still unread.
+      // (The control's shutdown message starts the drain; node's disconnect comes after.)
+      primary.command({ cmd: 'send', id, message: { clusterchart: 'shutdown' } });
+      primary.command({ cmd: 'send', id, message: { app: 'block', ms: 1000 } });
+      await primary.appMessage(id, 'blocking');
+      expect(await get(port!, { agent: keepAlive })).toEqual({ status: 200, body: String(pid), connection: 'close' });
+      primary.command({ cmd: 'disconnect', id });
       expect(await primary.exitOf(id, 3000)).toMatchObject({ code: 0, signal: null });
     } finally {
       keepAlive.destroy();
