@@ -137,6 +137,11 @@ class Primary {
     );
   }
 
+  /** The port worker `id` listens on, once node:cluster reports it listening. */
+  portOf(id: number): Promise<number> {
+    return this.waitFor((event) => event.ev === 'listening' && event.id === id, `worker #${id} to listen`).then((event) => event.port!);
+  }
+
   exitOf(id: number, ms?: number): Promise<PrimaryEvent> {
     return this.waitFor((event) => event.ev === 'exit' && event.id === id, `exit of worker #${id}`, ms);
   }
@@ -213,7 +218,7 @@ describe('stats', () => {
   it('counts the connections of every server while requests are held open', async () => {
     const primary = await Primary.start();
     const { id } = await primary.fork('hold-app.cjs');
-    const { port } = await primary.waitFor((event) => event.ev === 'listening' && event.id === id, 'the worker to listen');
+    const port = await primary.portOf(id);
 
     const held = 5;
     const clients = Array.from({ length: held }, (_, i) => http.get({ host: '127.0.0.1', port, path: `/${i}`, agent: false }));
@@ -262,8 +267,8 @@ describe('drain without resets', () => {
     const primary = await Primary.start();
     const a = await primary.fork('http-app.cjs');
     const b = await primary.fork('http-app.cjs');
-    const { port } = await primary.waitFor((event) => event.ev === 'listening' && event.id === a.id, 'worker a to listen');
-    await primary.waitFor((event) => event.ev === 'listening' && event.id === b.id, 'worker b to listen');
+    const port = await primary.portOf(a.id);
+    await primary.portOf(b.id);
 
     const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 10 });
     const servedBy = new Map<string, number>();
@@ -282,7 +287,7 @@ describe('drain without resets', () => {
     const loop = async (options: http.RequestOptions, keptAlive: boolean) => {
       while (running) {
         try {
-          const reply = await get(port!, options);
+          const reply = await get(port, options);
           if (reply.status !== 200) failures.push(`status ${reply.status}`);
           servedBy.set(reply.body, (servedBy.get(reply.body) ?? 0) + 1);
           if (keptAlive && reply.body === String(a.pid) && reply.connection === 'close') closedKeepAlive++;
@@ -326,10 +331,10 @@ describe('drain without resets', () => {
   it('answers a request in flight at shutdown, with Connection: close, and then exits', async () => {
     const primary = await Primary.start();
     const { id, pid } = await primary.fork('hold-app.cjs');
-    const { port } = await primary.waitFor((event) => event.ev === 'listening' && event.id === id, 'the worker to listen');
+    const port = await primary.portOf(id);
     const keepAlive = new http.Agent({ keepAlive: true });
     try {
-      const reply = get(port!, { agent: keepAlive, path: '/held' });
+      const reply = get(port, { agent: keepAlive, path: '/held' });
       await primary.waitFor((event) => event.id === id && event.message?.url === '/held', 'the request to arrive');
 
       // One channel, in order: the agent drains before the app answers, then node disconnects.
@@ -347,10 +352,10 @@ describe('drain without resets', () => {
   it('answers a request that came while a busy worker let its grace run out, instead of resetting it', async () => {
     const primary = await Primary.start();
     const { id, pid } = await primary.fork('busy-app.cjs');
-    const { port } = await primary.waitFor((event) => event.ev === 'listening' && event.id === id, 'the worker to listen');
+    const port = await primary.portOf(id);
     const keepAlive = new http.Agent({ keepAlive: true });
     try {
-      expect((await get(port!, { agent: keepAlive })).connection).toBe('keep-alive');
+      expect((await get(port, { agent: keepAlive })).connection).toBe('keep-alive');
 
       // The idle connection's grace (250 ms) starts; the worker's event loop is held well past
       // it, and the client's next request comes meanwhile. Once free, the worker's timers run
@@ -359,7 +364,7 @@ describe('drain without resets', () => {
       primary.command({ cmd: 'send', id, message: { clusterchart: 'shutdown' } });
       primary.command({ cmd: 'send', id, message: { app: 'block', ms: 1000 } });
       await primary.appMessage(id, 'blocking');
-      expect(await get(port!, { agent: keepAlive })).toEqual({ status: 200, body: String(pid), connection: 'close' });
+      expect(await get(port, { agent: keepAlive })).toEqual({ status: 200, body: String(pid), connection: 'close' });
       primary.command({ cmd: 'disconnect', id });
       expect(await primary.exitOf(id, 3000)).toMatchObject({ code: 0, signal: null });
     } finally {
@@ -370,10 +375,10 @@ describe('drain without resets', () => {
   it('closes an idle keep-alive connection after its grace, so the worker can exit', async () => {
     const primary = await Primary.start();
     const { id } = await primary.fork('http-app.cjs');
-    const { port } = await primary.waitFor((event) => event.ev === 'listening' && event.id === id, 'the worker to listen');
+    const port = await primary.portOf(id);
     const keepAlive = new http.Agent({ keepAlive: true });
     try {
-      const reply = await get(port!, { agent: keepAlive });
+      const reply = await get(port, { agent: keepAlive });
       expect(reply.connection).toBe('keep-alive');
       const [idle] = Object.values(keepAlive.freeSockets).flat();
       expect(idle).toBeDefined();
@@ -527,7 +532,7 @@ describe('no orphans', () => {
     const primary = await Primary.start();
     const { id } = await primary.fork('http-app.cjs');
     // Listening, the app has run: the preloaded agent is in place (`online` comes before it).
-    await primary.waitFor((event) => event.ev === 'listening' && event.id === id, `worker #${id} listening`);
+    await primary.portOf(id);
     primary.command({ cmd: 'kill', id, signal: 'SIGHUP' });
     // Node's default action would end it on delivery: a stats reply sent after the signal says it lived.
     primary.command({ cmd: 'send', id, message: { cmd: 'NODE_CLUSTERCHART_STATS?', nonce: 9 } });
