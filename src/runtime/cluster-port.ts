@@ -26,7 +26,7 @@ export interface ClusterPort {
   fork(request: ForkRequest): void;
   /** Send the shutdown message and close the worker's IPC channel (`worker.disconnect()`). */
   disconnect(id: number): void;
-  /** Signal the worker's process and, for SIGTERM/SIGKILL, its descendants. */
+  /** Signal the worker's process and its descendants (the node:cluster port: after this turn, with every signal asked in it). */
   signal(id: number, signal: NodeJS.Signals): void;
   /** Add `increment` to the nice value of the worker's process (capped at 19; never raises it). */
   lowerPriority(id: number, increment: number): void;

@@ -25,7 +25,7 @@ import type { ClusterFact, ClusterPort, ForkRequest, WorkerStats } from './clust
 import type { ListeningAddress } from '../machines/worker.machine.js';
 import type { ControlOptions } from './create-control.js';
 import { checkExec } from './exec-check.js';
-import { identityOf, killTree } from './process-tree.js';
+import { type TreeSignal, identityOf, killTrees } from './process-tree.js';
 import { createWarden } from './warden.js';
 
 /**
@@ -190,7 +190,8 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
     const children = childrenOf.get(worker);
     if (children === undefined) return;
     childrenOf.delete(worker);
-    for (const [pid, started] of children) if (identityOf(pid)?.started === started) guarded(killTree)(pid, 'SIGKILL');
+    const alive = [...children].filter(([pid, started]) => identityOf(pid)?.started === started);
+    guarded(killTrees)(alive.map(([pid]) => ({ pid, signal: 'SIGKILL' })));
   };
   /** The agent's own messages are internal (agent-protocol.ts): node:cluster does not relay them. */
   const onInternalMessage = (worker: Worker, message: unknown) => {
@@ -243,6 +244,20 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
     if (!forkQueue.delete(id)) return false;
     queueMicrotask(() => report({ type: 'cluster.exit', id, code: null, signal: null }));
     return true;
+  };
+  /**
+   * Signals go out after the turn that asked for them, all of that turn's in one go: one read
+   * of the process table for every tree (a read opens a file per process on the machine, a few
+   * ms, and ten times that on a busy one), however many workers a stop or a rollout signals at
+   * once. The machine that asked has armed its next timer by then, so terminateTimeout counts
+   * from its decision, not from the end of the walks before it.
+   */
+  const signalQueue: TreeSignal[] = [];
+  let signalTurn: NodeJS.Immediate | null = null;
+  const sendSignals = () => {
+    if (signalTurn !== null) clearImmediate(signalTurn);
+    signalTurn = null;
+    guarded(killTrees)(signalQueue.splice(0));
   };
   const dropForks = () => {
     forkQueue.clear();
@@ -315,7 +330,8 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       if (pid === undefined) return;
       // The agent takes a SIGTERM it was not told of for the process group's (agent-protocol.ts).
       if (signal === 'SIGTERM' && worker!.isConnected()) worker!.send(TERMINATE_NOTICE as never, () => {});
-      killTree(pid, signal);
+      signalQueue.push({ pid, signal });
+      signalTurn ??= setImmediate(sendSignals);
     }),
     lowerPriority: guarded((id: number, increment: number) => {
       const pid = pidOf(id);
@@ -360,7 +376,8 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
     },
     killAll() {
       dropForks();
-      for (const pid of livePids()) guarded(killTree)(pid, 'SIGKILL');
+      signalQueue.push(...livePids().map((pid) => ({ pid, signal: 'SIGKILL' as const })));
+      sendSignals();
     },
     close() {
       if (claims[CLAIM_KEY] !== port) return;
@@ -368,6 +385,7 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
       for (const [event, handler] of Object.entries(handlers)) cluster.off(event, handler as (...args: unknown[]) => void);
       for (const settle of pendingStats.values()) settle(null);
       dropForks();
+      sendSignals();
       listeners.clear();
       if (pendingUpdate !== null) clearTimeout(pendingUpdate.timer);
       warden.close();

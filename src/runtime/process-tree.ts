@@ -15,7 +15,10 @@ type ChildTable = Map<number, number[]>;
  * so a signal reaches a parent before it can fork again. `pid` itself is not included.
  */
 export function descendantsOf(pid: number): number[] {
-  const table = readChildTable();
+  return descendantsIn(readChildTable(), pid);
+}
+
+function descendantsIn(table: ChildTable, pid: number): number[] {
   const found: number[] = [];
   // The table is not an atomic snapshot, so pid reuse could in theory make a cycle.
   const seen = new Set<number>([pid]);
@@ -31,21 +34,38 @@ export function descendantsOf(pid: number): number[] {
   return found;
 }
 
+/** A process to signal together with everything below it. */
+export interface TreeSignal {
+  pid: number;
+  signal: NodeJS.Signals;
+}
+
 /**
- * Sends `signal` to every descendant of `pid`, then to `pid`. A process that is already gone
- * (ESRCH) is skipped; any other failure (EPERM) is thrown after every process was tried, so
- * one protected process never shields the rest of the tree.
+ * Sends each target's signal to every descendant of its pid, then to the pid, in the order
+ * given, from one read of the process table: a read opens a file per process on the machine,
+ * a few ms each time, so the trees of many workers are walked in one. A process that is
+ * already gone (ESRCH) is skipped; any other failure (EPERM) is thrown after every process was
+ * tried, so one protected process never shields the rest.
  */
-export function killTree(pid: number, signal: NodeJS.Signals): void {
+export function killTrees(targets: readonly TreeSignal[]): void {
+  if (targets.length === 0) return;
+  const table = readChildTable();
   let failure: unknown;
-  for (const target of [...descendantsOf(pid), pid]) {
-    try {
-      process.kill(target, signal);
-    } catch (error) {
-      if (errorCode(error) !== 'ESRCH') failure ??= error;
+  for (const { pid, signal } of targets) {
+    for (const target of [...descendantsIn(table, pid), pid]) {
+      try {
+        process.kill(target, signal);
+      } catch (error) {
+        if (errorCode(error) !== 'ESRCH') failure ??= error;
+      }
     }
   }
   if (failure !== undefined) throw failure;
+}
+
+/** Sends `signal` to every descendant of `pid`, then to `pid` (see killTrees). */
+export function killTree(pid: number, signal: NodeJS.Signals): void {
+  killTrees([{ pid, signal }]);
 }
 
 function readChildTable(): ChildTable {

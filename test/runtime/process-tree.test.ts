@@ -2,6 +2,7 @@
  * process-tree on a real chain of processes (test/fixtures/agent/tree.cjs):
  * - descendantsOf lists children and grandchildren, parents first, and nothing else;
  * - killTree signals the whole chain, and ignores processes that are already gone;
+ * - killTrees signals several trees, each with its own signal, in one call;
  * - the `ps` fallback (non-Linux) finds the same tree.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -9,7 +10,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { descendantsOf, killTree } from '../../src/runtime/process-tree.js';
+import { descendantsOf, killTree, killTrees } from '../../src/runtime/process-tree.js';
 import { allGone } from '../helpers/processes.js';
 
 const treeFixture = fileURLToPath(new URL('../fixtures/agent/tree.cjs', import.meta.url));
@@ -99,5 +100,25 @@ describe('killTree', () => {
     root.kill('SIGKILL');
     await exited;
     expect(() => killTree(root.pid!, 'SIGKILL')).not.toThrow();
+  });
+});
+
+describe('killTrees', () => {
+  it('signals every tree it is given, each with its own signal, and skips one already gone', async () => {
+    const [first, second, gone] = await Promise.all([startChain(2), startChain(1), startChain(0)]);
+    const exits = [once(first.root, 'exit'), once(second.root, 'exit')];
+    const goneExit = once(gone.root, 'exit');
+    gone.root.kill('SIGKILL');
+    await goneExit;
+    killTrees([
+      { pid: first.root.pid!, signal: 'SIGKILL' },
+      { pid: gone.root.pid!, signal: 'SIGKILL' },
+      { pid: second.root.pid!, signal: 'SIGTERM' },
+    ]);
+    expect(await Promise.all(exits)).toEqual([
+      [null, 'SIGKILL'],
+      [null, 'SIGTERM'],
+    ]);
+    await allGone([...first.pids, ...second.pids], 2000, 'the signalled trees');
   });
 });
