@@ -63,11 +63,6 @@ export function killTrees(targets: readonly TreeSignal[]): void {
   if (failure !== undefined) throw failure;
 }
 
-/** Sends `signal` to every descendant of `pid`, then to `pid` (see killTrees). */
-export function killTree(pid: number, signal: NodeJS.Signals): void {
-  killTrees([{ pid, signal }]);
-}
-
 function readChildTable(): ChildTable {
   if (process.platform === 'linux') {
     const table = readProcTable();

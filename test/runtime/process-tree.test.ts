@@ -1,8 +1,8 @@
 /**
  * process-tree on a real chain of processes (test/fixtures/agent/tree.cjs):
  * - descendantsOf lists children and grandchildren, parents first, and nothing else;
- * - killTree signals the whole chain, and ignores processes that are already gone;
- * - killTrees signals several trees, each with its own signal, in one call;
+ * - killTrees signals the whole chain, each tree with its own signal, and ignores processes
+ *   that are already gone;
  * - the `ps` fallback (non-Linux) finds the same tree.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { descendantsOf, killTree, killTrees } from '../../src/runtime/process-tree.js';
+import { descendantsOf, killTrees } from '../../src/runtime/process-tree.js';
 import { allGone } from '../helpers/processes.js';
 
 const treeFixture = fileURLToPath(new URL('../fixtures/agent/tree.cjs', import.meta.url));
@@ -77,11 +77,11 @@ describe('descendantsOf', () => {
   });
 });
 
-describe('killTree', () => {
+describe('killTrees', () => {
   it('signals the descendants and the pid', async () => {
     const { root, pids } = await startChain(3);
     const exited = once(root, 'exit');
-    killTree(root.pid!, 'SIGKILL');
+    killTrees([{ pid: root.pid!, signal: 'SIGKILL' }]);
     expect(await exited).toEqual([null, 'SIGKILL']);
     await allGone(pids, 2000, 'the signalled tree');
   });
@@ -89,7 +89,7 @@ describe('killTree', () => {
   it('delivers the signal asked for', async () => {
     const { root, pids } = await startChain(1);
     const exited = once(root, 'exit');
-    killTree(root.pid!, 'SIGTERM');
+    killTrees([{ pid: root.pid!, signal: 'SIGTERM' }]);
     expect(await exited).toEqual([null, 'SIGTERM']);
     await allGone(pids, 2000, 'the signalled tree');
   });
@@ -99,11 +99,9 @@ describe('killTree', () => {
     const exited = once(root, 'exit');
     root.kill('SIGKILL');
     await exited;
-    expect(() => killTree(root.pid!, 'SIGKILL')).not.toThrow();
+    expect(() => killTrees([{ pid: root.pid!, signal: 'SIGKILL' }])).not.toThrow();
   });
-});
 
-describe('killTrees', () => {
   it('signals every tree it is given, each with its own signal, and skips one already gone', async () => {
     const [first, second, gone] = await Promise.all([startChain(2), startChain(1), startChain(0)]);
     const exits = [once(first.root, 'exit'), once(second.root, 'exit')];

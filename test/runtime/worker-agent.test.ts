@@ -328,12 +328,24 @@ describe('drain without resets', () => {
     expect(closedKeepAlive).toBeGreaterThan(0);
   });
 
-  it('answers a request in flight at shutdown, with Connection: close, and then exits', async () => {
+  /** One worker of `app` listening, and a keep-alive agent for it, destroyed once `test` is done. */
+  const withKeepAlive = async (
+    app: string,
+    test: (worker: { primary: Primary; id: number; pid: number; port: number; keepAlive: http.Agent }) => Promise<void>,
+  ) => {
     const primary = await Primary.start();
-    const { id, pid } = await primary.fork('hold-app.cjs');
+    const { id, pid } = await primary.fork(app);
     const port = await primary.portOf(id);
     const keepAlive = new http.Agent({ keepAlive: true });
     try {
+      await test({ primary, id, pid, port, keepAlive });
+    } finally {
+      keepAlive.destroy();
+    }
+  };
+
+  it('answers a request in flight at shutdown, with Connection: close, and then exits', async () => {
+    await withKeepAlive('hold-app.cjs', async ({ primary, id, pid, port, keepAlive }) => {
       const reply = get(port, { agent: keepAlive, path: '/held' });
       await primary.waitFor((event) => event.id === id && event.message?.url === '/held', 'the request to arrive');
 
@@ -344,17 +356,11 @@ describe('drain without resets', () => {
 
       expect(await reply).toEqual({ status: 200, body: String(pid), connection: 'close' });
       expect(await primary.exitOf(id, 3000)).toMatchObject({ code: 0, signal: null });
-    } finally {
-      keepAlive.destroy();
-    }
+    });
   });
 
   it('answers a request that came while a busy worker let its grace run out, instead of resetting it', async () => {
-    const primary = await Primary.start();
-    const { id, pid } = await primary.fork('busy-app.cjs');
-    const port = await primary.portOf(id);
-    const keepAlive = new http.Agent({ keepAlive: true });
-    try {
+    await withKeepAlive('busy-app.cjs', async ({ primary, id, pid, port, keepAlive }) => {
       expect((await get(port, { agent: keepAlive })).connection).toBe('keep-alive');
 
       // The idle connection's grace (250 ms) starts; the worker's event loop is held well past
@@ -367,17 +373,11 @@ describe('drain without resets', () => {
       expect(await get(port, { agent: keepAlive })).toEqual({ status: 200, body: String(pid), connection: 'close' });
       primary.command({ cmd: 'disconnect', id });
       expect(await primary.exitOf(id, 3000)).toMatchObject({ code: 0, signal: null });
-    } finally {
-      keepAlive.destroy();
-    }
+    });
   });
 
   it('closes an idle keep-alive connection after its grace, so the worker can exit', async () => {
-    const primary = await Primary.start();
-    const { id } = await primary.fork('http-app.cjs');
-    const port = await primary.portOf(id);
-    const keepAlive = new http.Agent({ keepAlive: true });
-    try {
+    await withKeepAlive('http-app.cjs', async ({ primary, id, port, keepAlive }) => {
       const reply = await get(port, { agent: keepAlive });
       expect(reply.connection).toBe('keep-alive');
       const [idle] = Object.values(keepAlive.freeSockets).flat();
@@ -388,9 +388,7 @@ describe('drain without resets', () => {
       // Well before node's own keepAliveTimeout (5 s) would close it.
       await within(closed, 2000, 'the idle connection to be closed');
       expect(await primary.exitOf(id, 3000)).toMatchObject({ code: 0, signal: null });
-    } finally {
-      keepAlive.destroy();
-    }
+    });
   });
 
   it('exits a drained worker whose own handles would keep it alive', async () => {
