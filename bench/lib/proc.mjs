@@ -3,7 +3,7 @@
  * as dead: it no longer runs, it only waits to be reaped), RSS and CPU time. Every process a
  * scenario starts is tracked in a ledger and SIGKILLed by pid at its end.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
@@ -96,8 +96,35 @@ export function commOf(pid) {
   }
 }
 
-/** User + system CPU time in ms, or null. */
+/**
+ * CPU time of a process's threads in ms, or null once it is gone. From each thread's
+ * schedstat (nanoseconds), so that a window of a few hundred ms is measured, not counted in
+ * 10 ms ticks (a thread that has ended no longer counts; a Node process's V8 and libuv threads
+ * live as long as it does); from the ticks of /proc/<pid>/stat where the kernel keeps no
+ * schedstat.
+ */
 export function cpuMsOf(pid) {
+  if (!hasSchedstat) return cpuTicksMsOf(pid);
+  let tasks;
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return null;
+  }
+  let ns = 0;
+  for (const task of tasks) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // The thread ended since the listing.
+    }
+  }
+  return ns / 1e6;
+}
+
+const hasSchedstat = existsSync('/proc/self/schedstat');
+
+function cpuTicksMsOf(pid) {
   const fields = statFields(pid);
   if (fields === null) return null;
   // After ')': state(0) ppid(1) … utime(11) stime(12)

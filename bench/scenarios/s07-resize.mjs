@@ -9,7 +9,7 @@
  */
 import { app, sleep } from '../lib/context.mjs';
 import { untilAnswering } from '../lib/http.mjs';
-import { isAlive, untilAtMost, workersOf } from '../lib/proc.mjs';
+import { childTable, cpuMsOf, helpersOf, isAlive, untilAtMost, workersOf } from '../lib/proc.mjs';
 import { millis, ratio, seconds } from '../lib/stats.mjs';
 import { bestPeer, intervalToBest, med, naOf, table } from '../lib/table.mjs';
 import { toolById } from '../lib/tools.mjs';
@@ -32,11 +32,20 @@ export async function run(ctx) {
           const up = await untilAnswering(h.run.port, 4, { since: startedAt, timeout: 20_000 });
           if (up.ms === null) throw new Error('workers did not answer');
           await sleep(300);
+          const serving = workersOf(control).filter(isAlive);
+          const cpuBefore = cpuNow(control, serving);
           let t0 = performance.now();
           const grown = h.command('resize', { size: 8 }, 30_000);
           const eight = await untilAnswering(h.run.port, 8, { since: t0, timeout: 30_000 });
+          const cpuAfter = cpuNow(control, serving);
           await grown;
           ctx.put(id, 'main', tool.id, 'up', eight.ms);
+          let total = 0;
+          for (const part of cpuParts) {
+            ctx.put(id, 'cpu', tool.id, part, cpuAfter[part] - cpuBefore[part]);
+            total += cpuAfter[part] - cpuBefore[part];
+          }
+          ctx.put(id, 'cpu', tool.id, 'total', total);
           await sleep(300);
           const workers = workersOf(control).filter(isAlive);
           if (workers.length !== 8) throw new Error(`expected 8 workers before the shrink, found ${workers.length}`);
@@ -51,6 +60,26 @@ export async function run(ctx) {
       });
     }
   }
+}
+
+/** Where the CPU of the 4 → 8 window goes, in the order of the report's columns. */
+const cpuParts = ['control', 'serving', 'booting', 'poller'];
+
+/**
+ * CPU time (ms) so far of the control with its helpers, of the workers that were serving
+ * before the grow, of its other workers (those the grow started: all of their CPU falls in
+ * the window), and of this process, whose only work in the window is asking for pids.
+ */
+function cpuNow(control, serving) {
+  const table = childTable();
+  const sum = (pids) => pids.reduce((total, pid) => total + (cpuMsOf(pid) ?? 0), 0);
+  const { user, system } = process.cpuUsage();
+  return {
+    control: sum([control, ...helpersOf(control, table)]),
+    serving: sum(serving),
+    booting: sum(workersOf(control, table).filter((pid) => !serving.includes(pid))),
+    poller: (user + system) / 1000,
+  };
 }
 
 /** How many runs the figures are medians of. */
@@ -68,6 +97,11 @@ export function report(ctx) {
   });
   // The shrink takes milliseconds: shown in ms, not in hundredths of a second.
   const label = (b, format = seconds) => (b ? `${format(b.value)} (${toolById(b.id).label})` : '–');
+  const cpu = ctx.data[id]?.cpu ?? {};
+  const ms = (v) => (v === undefined ? '–' : v.toFixed(0));
+  const cpuLines = ctx.tools
+    .filter((t) => cpu[t.id]?.total !== undefined)
+    .map((t) => [t.label, ...[...cpuParts, 'total'].map((part) => ms(med(cpu, t.id, part))), ms(med(cpu, t.id, 'total') / 2)]);
   const upRange = intervalToBest(rows, 'up', bestUp);
   const downRange = intervalToBest(rows, 'down', bestDown);
   return {
@@ -79,6 +113,10 @@ export function report(ctx) {
       `clusterchart / best peer: 4 → 8 **${ratio(ccUp, bestUp?.value)}** (${label(bestUp)}); 8 → 2 **${ratio(ccDown, bestDown?.value)}** (${label(bestDown, millis)})`,
       '',
       `95% bootstrap interval of that ratio, from the runs above: 4 → 8 ${upRange}, 8 → 2 ${downRange} (one that spans 1.00× means the two are apart by less than their run-to-run noise).`,
+      '',
+      'Where the two cores went in the 4 → 8 window (ms of CPU, medians): the control with its helper processes, the four workers already serving, the four booting (all of their CPU so far), and the bench itself, whose one job then is asking for pids, 4 connections at a time. The cores are busy throughout, so the window takes about the total over two; a supervisor adds its control\'s CPU and its workers\' to it.',
+      '',
+      table(['tool', 'control', 'serving workers', 'booting workers', 'bench', 'total', 'total / 2 cores'], cpuLines),
     ].join('\n'),
     summary: {
       '4 → 8': { figure: seconds(ccUp), best: label(bestUp), ratio: ratio(ccUp, bestUp?.value) },
