@@ -65,7 +65,7 @@ export function report(ctx) {
   const lines = ctx.tools.map((t) => [t.label, mb(med(rows, t.id, 'rss')), ratio(med(rows, t.id, 'rss'), base), helpers(t.id), pct(med(rows, t.id, 'cpu'))]);
   return {
     markdown: [
-      `Size 4, \`http-plain\`, no traffic. RSS of the control process after ${SETTLE_MS / 1000} s at rest; *helpers*: RSS of its child processes that are not workers (clusterchart's orphan warden, a \`/bin/sh\`), shown apart; CPU = its CPU time over the next ${SAMPLE_MS / 1000} s (1 tick = 10 ms, so the resolution is 0.1 %). PM2: its daemon (the client that started it has gone idle too, and is not counted).`,
+      `Size 4, \`http-plain\`, no traffic. RSS of the control process after ${SETTLE_MS / 1000} s at rest; *helpers*: RSS of its child processes that are not workers (clusterchart's orphan warden, a \`/bin/sh\`), shown apart; CPU = its CPU time over the next ${SAMPLE_MS / 1000} s, every thread's, to the nanosecond (V8's collections of what the start allocated count too). PM2: its daemon (the client that started it has gone idle too, and is not counted).`,
       '',
       table(['tool', 'RSS', 'vs hand-written master', 'helpers', 'CPU'], lines),
     ].join('\n'),
