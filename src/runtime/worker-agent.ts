@@ -434,39 +434,48 @@ function isHttpServer(server: Server): server is HttpServer {
   return typeof (server as Partial<HttpServer>).closeIdleConnections === 'function';
 }
 
-/** What the agent knows of one connection: the responses it still owes. */
-interface ConnectionState {
-  responses: Set<ServerResponse>;
-  grace: NodeJS.Timeout | undefined;
-}
+/** The response a connection is sending now (node:http's own record; the next pipelined one takes over when it finishes). */
+type HttpSocket = Socket & { _httpMessage?: ServerResponse | null; parser?: unknown };
 
 /**
- * Follows the connections and requests of an http(s) server and returns its drain function.
- * Draining closes the listener, gives every response not yet sent `Connection: close`, and
- * closes a connection only once it owes no response and stayed idle for a short grace: a
- * keep-alive client may be sending its next request right now, and closing under it is
- * exactly the reset this avoids. That request is answered, with `Connection: close`.
+ * Follows the connections of an http(s) server and returns its drain function. Draining
+ * closes the listener, gives every response not yet sent `Connection: close`, and closes a
+ * connection only once it owes no response and stayed idle for a short grace: a keep-alive
+ * client may be sending its next request right now, and closing under it is exactly the reset
+ * this avoids. That request is answered, with `Connection: close`.
+ *
+ * Until the drain, the agent keeps the open connections and nothing per request: node:http
+ * knows the response each connection is sending (`_httpMessage`, which its own
+ * closeIdleConnections reads too). Following every request and response would cost each
+ * request about 10 µs of the worker's CPU, some 5% of a small one (bench/analysis.md).
  */
 function watchHttpServer(server: HttpServer): (close: boolean) => void {
-  const connections = new Map<Socket, ConnectionState>();
+  const connections = new Set<HttpSocket>();
+  /** Connections in their grace, by the timer that ends it. */
+  const graces = new Map<Socket, NodeJS.Timeout>();
   let draining = false;
 
-  const stateOf = (socket: Socket): ConnectionState => {
-    let state = connections.get(socket);
-    if (state === undefined) {
-      state = { responses: new Set(), grace: undefined };
-      connections.set(socket, state);
-      socket.once('close', () => {
-        clearTimeout(connections.get(socket)?.grace);
-        connections.delete(socket);
-      });
-    }
-    return state;
+  // One listener for every connection, so that none costs a closure.
+  function forget(this: Socket) {
+    connections.delete(this);
+    clearTimeout(graces.get(this));
+    graces.delete(this);
+  }
+
+  /** Responses whose end is awaited (one listener each, however often it is looked at). */
+  const awaited = new WeakSet<ServerResponse>();
+  /** Once that response has gone, the connection may be idle (or sending the next, pipelined one). */
+  const closeAfter = (socket: HttpSocket, response: ServerResponse) => {
+    if (awaited.has(response)) return;
+    awaited.add(response);
+    response.once('close', () => closeWhenIdle(socket));
   };
 
-  const closeWhenIdle = (socket: Socket, state: ConnectionState) => {
-    if (state.responses.size > 0 || socket.destroyed) return;
-    clearTimeout(state.grace);
+  const closeWhenIdle = (socket: HttpSocket) => {
+    if (socket.destroyed) return;
+    const response = socket._httpMessage;
+    if (response != null) return closeAfter(socket, response);
+    clearTimeout(graces.get(socket));
     const grace = setTimeout(() => {
       // Timers run before I/O: when a busy worker gets to this one late, a request that came
       // meanwhile is still unread, and closing now would answer it with a reset. So the
@@ -474,53 +483,46 @@ function watchHttpServer(server: HttpServer): (close: boolean) => void {
       // (and re-arms the grace once its response is sent).
       setImmediate(() => {
         // A socket without parser was upgraded (WebSocket, CONNECT): it is the app's, not HTTP's.
-        if (state.grace === grace && state.responses.size === 0 && hasHttpParser(socket)) socket.destroy();
+        if (graces.get(socket) === grace && socket._httpMessage == null && socket.parser != null) socket.destroy();
       });
     }, KEEP_ALIVE_GRACE_MS).unref();
-    state.grace = grace;
+    graces.set(socket, grace);
   };
 
   // https hands its sockets to http on 'secureConnection', after the TLS handshake.
   const connectionEvent = 'setSecureContext' in server ? 'secureConnection' : 'connection';
-  server.on(connectionEvent, (socket: Socket) => {
-    const state = stateOf(socket);
-    if (draining) closeWhenIdle(socket, state);
+  server.on(connectionEvent, (socket: HttpSocket) => {
+    connections.add(socket);
+    socket.on('close', forget);
+    if (draining) closeWhenIdle(socket);
   });
 
   // Prepended, so it runs before the app's handler can send the headers.
-  server.prependListener('request', (request, response) => {
-    const socket = request.socket;
-    const state = stateOf(socket);
-    state.responses.add(response);
-    if (draining) {
-      clearTimeout(state.grace);
-      response.shouldKeepAlive = false;
-    }
-    response.once('close', () => {
-      state.responses.delete(response);
-      if (draining) closeWhenIdle(socket, state);
-    });
-  });
+  const onRequestWhileDraining = (request: { socket: Socket }, response: ServerResponse) => {
+    const socket = request.socket as HttpSocket;
+    clearTimeout(graces.get(socket));
+    graces.delete(socket);
+    response.shouldKeepAlive = false;
+    closeAfter(socket, response);
+  };
 
   return (close) => {
     if (!draining) {
       draining = true;
+      server.prependListener('request', onRequestWhileDraining);
       // http's close() (ours below, and cluster's on worker.disconnect()) destroys idle
       // keep-alive connections at once, racing a client's next request; here they get
       // the grace instead.
       server.closeIdleConnections = () => {};
-      for (const [socket, state] of connections) {
-        for (const response of state.responses) if (!response.headersSent) response.shouldKeepAlive = false;
-        closeWhenIdle(socket, state);
+      for (const socket of connections) {
+        const response = socket._httpMessage;
+        if (response != null && !response.headersSent) response.shouldKeepAlive = false;
+        closeWhenIdle(socket);
       }
     }
     // Every time: drain() runs again for a server that (re)starts listening while draining.
     if (close) server.close();
   };
-}
-
-function hasHttpParser(socket: Socket): boolean {
-  return (socket as Socket & { parser?: unknown }).parser != null;
 }
 
 // Last, so that every constant above is initialised when the agent starts.
