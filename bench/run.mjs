@@ -19,7 +19,7 @@ const root = join(bench, '..');
 const usage = `Usage: npm run bench [-- OPTIONS]
 
 Runs the scenarios S1–S10 for clusterchart, a hand-written node:cluster master and the peers,
-and writes BENCHMARKS.md (about 15 minutes on 2 cores; leave the machine otherwise idle).
+and writes BENCHMARKS.md (about 22 minutes on 2 cores; leave the machine otherwise idle).
 
 Options:
   --quick             1 run of each scenario with clusterchart, node:cluster, PM2 and

@@ -21,7 +21,7 @@ export function writeReport({ ctx, scenarios, tools, machine, target, seconds, t
     ...tools.map((t) => `- ${t.label} ${t.version(machine)}${t.id === 'clusterchart' && machine.commit ? ` at ${machine.commit}` : ''} — defaults: ${t.defaults}`),
     '- load: autocannon (bench/package.json)',
     '',
-    'Reproduce: `npm run bench` (installs bench/ from its lockfile on first use, builds clusterchart, runs everything; about 15 minutes on 2 cores). `npm run bench -- --quick` runs each scenario once with fewer peers; `--only S2,S6`, `--tools pm2,throng` and `--runs N` narrow it; `--report-only` writes this file again from bench/results/latest.json; `--help` lists them.',
+    'Reproduce: `npm run bench` (installs bench/ from its lockfile on first use, builds clusterchart, runs everything; about 22 minutes on 2 cores). `npm run bench -- --quick` runs each scenario once with fewer peers; `--only S2,S6`, `--tools pm2,throng` and `--runs N` narrow it; `--report-only` writes this file again from bench/results/latest.json; `--help` lists them.',
     '',
     'Every tool runs the same apps (`bench/apps/`, each answers its pid and records every process it starts) through its documented API at its defaults, from a small primary in `bench/tools/`. Where tools run one after the other, each run of a scenario starts with a different tool. Each scenario run ends with every process it started SIGKILLed by pid (pid and start time, from the process table and the apps\' own records), and a check that none survives.',
     '',
