@@ -40,12 +40,9 @@ export async function run(ctx) {
           const cpuAfter = cpuNow(control, serving);
           await grown;
           ctx.put(id, 'main', tool.id, 'up', eight.ms);
-          let total = 0;
-          for (const part of cpuParts) {
-            ctx.put(id, 'cpu', tool.id, part, cpuAfter[part] - cpuBefore[part]);
-            total += cpuAfter[part] - cpuBefore[part];
-          }
-          ctx.put(id, 'cpu', tool.id, 'total', total);
+          const spent = cpuParts.map((part) => cpuAfter[part] - cpuBefore[part]);
+          cpuParts.forEach((part, i) => ctx.put(id, 'cpu', tool.id, part, spent[i]));
+          ctx.put(id, 'cpu', tool.id, 'total', spent.reduce((sum, ms) => sum + ms, 0));
           await sleep(300);
           const workers = workersOf(control).filter(isAlive);
           if (workers.length !== 8) throw new Error(`expected 8 workers before the shrink, found ${workers.length}`);

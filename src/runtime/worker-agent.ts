@@ -455,27 +455,28 @@ function watchHttpServer(server: HttpServer): (close: boolean) => void {
   const graces = new Map<Socket, NodeJS.Timeout>();
   let draining = false;
 
+  const endGrace = (socket: Socket) => {
+    clearTimeout(graces.get(socket));
+    graces.delete(socket);
+  };
+
   // One listener for every connection, so that none costs a closure.
   function forget(this: Socket) {
     connections.delete(this);
-    clearTimeout(graces.get(this));
-    graces.delete(this);
+    endGrace(this);
   }
-
-  /** Responses whose end is awaited (one listener each, however often it is looked at). */
-  const awaited = new WeakSet<ServerResponse>();
-  /** Once that response has gone, the connection may be idle (or sending the next, pipelined one). */
-  const closeAfter = (socket: HttpSocket, response: ServerResponse) => {
-    if (awaited.has(response)) return;
-    awaited.add(response);
-    response.once('close', () => closeWhenIdle(socket));
-  };
 
   const closeWhenIdle = (socket: HttpSocket) => {
     if (socket.destroyed) return;
+    // Looked at again once that response has gone: the connection is then idle, or sending
+    // the next, pipelined one. (Looked at twice meanwhile, it is looked at twice then, to the
+    // same effect: the second look re-arms the one grace.)
     const response = socket._httpMessage;
-    if (response != null) return closeAfter(socket, response);
-    clearTimeout(graces.get(socket));
+    if (response != null) {
+      response.once('close', () => closeWhenIdle(socket));
+      return;
+    }
+    endGrace(socket);
     const grace = setTimeout(() => {
       // Timers run before I/O: when a busy worker gets to this one late, a request that came
       // meanwhile is still unread, and closing now would answer it with a reset. So the
@@ -497,13 +498,12 @@ function watchHttpServer(server: HttpServer): (close: boolean) => void {
     if (draining) closeWhenIdle(socket);
   });
 
-  // Prepended, so it runs before the app's handler can send the headers.
+  // Prepended, so it runs before the app's handler can send the headers. node:http has made
+  // this response the connection's (or queued it behind the one being sent) by then.
   const onRequestWhileDraining = (request: { socket: Socket }, response: ServerResponse) => {
-    const socket = request.socket as HttpSocket;
-    clearTimeout(graces.get(socket));
-    graces.delete(socket);
+    endGrace(request.socket);
     response.shouldKeepAlive = false;
-    closeAfter(socket, response);
+    closeWhenIdle(request.socket as HttpSocket);
   };
 
   return (close) => {
