@@ -397,8 +397,9 @@ describe('worker output', () => {
   it('--log-prefix puts the worker id before each of its lines, on stdout and stderr, up to its exit', async () => {
     const { sock } = temp();
     const run = await startRun([fixture('log-app.cjs'), '--size', '2', '--log-prefix'], { sock });
-    await run.waitFor(/^#2 \| split line$/);
     const ids = ['1', '2'];
+    // The two workers boot side by side: either may write its last line first.
+    for (const id of ids) await run.waitFor(new RegExp(`^#${id} \\| split line$`));
     for (const id of ids) {
       for (const line of [/^hello from \d+$/, /^multi$/, /^line$/, /^split line$/]) {
         expect(run.lines.some((l) => l.startsWith(`#${id} | `) && line.test(l.slice(`#${id} | `.length))), `#${id} ${String(line)}`).toBe(true);
