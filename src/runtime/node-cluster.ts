@@ -24,6 +24,7 @@ import {
 import type { ClusterFact, ClusterPort, ForkRequest, WorkerStats } from './cluster-port.js';
 import type { ListeningAddress } from '../machines/worker.machine.js';
 import type { ControlOptions } from './create-control.js';
+import { createHandoffWatch } from './connection-handoffs.js';
 import { checkExec } from './exec-check.js';
 import { type TreeSignal, identityOf, killTrees } from './process-tree.js';
 import { createWarden } from './warden.js';
@@ -198,8 +199,10 @@ export function createNodeClusterPort(options: ControlOptions, onError: (error: 
     if (isStatsReply(message)) settleStats(message);
     else if (isChildNotice(message)) noteChild(worker, message);
   };
+  const handoffs = createHandoffWatch();
   const watch = (worker: Worker) => {
     worker.on('error', onChannelError);
+    handoffs.watch(worker);
     worker.process.on('internalMessage', (message: unknown) => onInternalMessage(worker, message));
   };
   const withId = (worker: Worker, fn: (id: number) => void) => {

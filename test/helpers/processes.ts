@@ -2,7 +2,7 @@
  * Helpers for tests that start real processes: free ports, bounded waits on events, pid
  * liveness, cleanup by pid, and an HTTP load loop that counts failures.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { EventEmitter, once } from 'node:events';
@@ -137,6 +137,20 @@ export interface LoadResult {
 const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
+ * Which processes hold the server's end of a stalled connection (`ss`, where there is one):
+ * the control, a worker, or nobody, which is what tells the causes of a stall apart.
+ */
+function serverEndOf(clientPort: number | undefined): string {
+  if (clientPort === undefined) return 'not connected';
+  try {
+    const line = execFileSync('ss', ['-tnpH', 'dport', '=', `:${clientPort}`], { encoding: 'utf8', timeout: 2000 }).trim();
+    return line === '' ? 'no server end' : `server end: ${line.replace(/\s+/g, ' ')}`;
+  } catch {
+    return 'server end unknown';
+  }
+}
+
+/**
  * Sends requests in a loop from `keepAlive` keep-alive clients and `close` clients that send
  * `Connection: close`, until `stop()`; counts every failure, a request unanswered after
  * REQUEST_TIMEOUT_MS included (so `stop()` always returns).
@@ -163,7 +177,7 @@ export function startLoad(port: number, { keepAlive = 10, close = 10 } = {}) {
           });
         },
       );
-      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms (${serverEndOf(req.socket?.localPort)})`)));
       req.on('error', (e) => {
         result.failed++;
         if (result.errors.length < 20) result.errors.push(`${keep ? 'keep-alive' : 'close'}: ${e.message}`);

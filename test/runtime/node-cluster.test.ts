@@ -3,6 +3,7 @@
  * stops its control and SIGKILLs every pid it saw, whatever happens.
  */
 import cluster from 'node:cluster';
+import { EventEmitter } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { getPriority, tmpdir } from 'node:os';
@@ -95,6 +96,61 @@ describe('the children of a worker that dies without its exit hook', () => {
     expect(await exited).toMatchObject({ signal, expected: false });
     await allGone([children[0]!], 2000, 'the child of the killed worker');
   });
+});
+
+describe('a connection handed to a worker that dies before reading it', () => {
+  /**
+   * Starts `size` workers, blocks each (a connection handed to one waits in its channel,
+   * unread), sends one request per worker, and SIGKILLs the first once node:cluster has handed
+   * each its connection (seen where the handoff leaves this process). The requests' outcomes,
+   * within 5 s each, and the victim's pid.
+   */
+  async function killWithHandoffPending(size: number) {
+    const { control, port } = await supervise({ app: 'exit-when-told.cjs', size, minRestartAge: 0 });
+    await control.start();
+    const workers = (await control.status()).workers.map((w) => workerByPid(w.pid!)!);
+    const handoffs = new EventEmitter();
+    const handedTo = new Set<number>();
+    for (const worker of workers) {
+      const child = worker.process as typeof worker.process & { send: (...args: unknown[]) => boolean };
+      const send = child.send;
+      child.send = function (this: unknown, message: unknown, ...rest: unknown[]) {
+        if ((message as { act?: string } | null)?.act === 'newconn') {
+          handedTo.add(worker.id);
+          handoffs.emit('handoff');
+        }
+        return send.call(this, message, ...rest);
+      };
+    }
+    for (const worker of workers) worker.send({ block: 1500 });
+    const requests = workers.map(() =>
+      Promise.race([
+        get(port).then((body) => ({ answeredBy: Number(body) })),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('a request had no answer, and its connection stayed open, for 5 s')), 5000)),
+      ]).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === undefined) throw error;
+        return { failed: error.code };
+      }),
+    );
+    await until(() => handedTo.size === size, 'a connection handed to each worker', { on: [[handoffs, 'handoff']], timeout: 1000 });
+    const victim = workers[0]!.process.pid!;
+    process.kill(victim, 'SIGKILL');
+    return { outcomes: await Promise.all(requests), victim };
+  }
+
+  test('is answered by another worker, not kept open for good', async () => {
+    const { outcomes, victim } = await killWithHandoffPending(2);
+    expect(outcomes).toHaveLength(2);
+    for (const outcome of outcomes) {
+      expect(outcome).toHaveProperty('answeredBy');
+      expect(outcome).not.toEqual({ answeredBy: victim });
+    }
+  }, 20_000);
+
+  test('is closed when no other worker listens: its client sees it end at once', async () => {
+    const { outcomes } = await killWithHandoffPending(1);
+    expect(outcomes).toEqual([{ failed: 'ECONNRESET' }]);
+  }, 20_000);
 });
 
 test('a rolling restart of 4 plain HTTP workers under keep-alive and close load drops no request', async () => {
