@@ -7,6 +7,7 @@
  * - the agent's own traffic (stats, child processes, the terminate notice) travels as Node internal messages
  *   (`cmd: 'NODE_…'`): they reach `internalMessage` listeners only, never the `message`
  *   listeners of the app in the worker or of `cluster` in the primary.
+ * Last, the few of node:cluster's own internal messages that the runtime reads.
  */
 
 /** The variables every worker finds in its environment, besides the app's own. */
@@ -107,4 +108,27 @@ export function isChildNotice(message: unknown): message is ChildNotice {
  */
 export function isClusterDisconnect(message: unknown): boolean {
   return cmdOf(message) === 'NODE_CLUSTER' && (message as { act?: unknown }).act === 'disconnect';
+}
+
+/** node:cluster's round-robin handing a worker a connection (its socket travels with it). */
+export interface ClusterHandoff {
+  cmd: 'NODE_CLUSTER';
+  act: 'newconn';
+  key: string;
+  seq: number;
+}
+
+/** A worker's answer to node:cluster's message `seq`: for a handoff, whether it took the connection. */
+export interface ClusterAnswer {
+  cmd: 'NODE_CLUSTER';
+  ack: number;
+  accepted?: boolean;
+}
+
+export function isClusterHandoff(message: unknown): message is ClusterHandoff {
+  return cmdOf(message) === 'NODE_CLUSTER' && (message as ClusterHandoff).act === 'newconn';
+}
+
+export function isClusterAnswer(message: unknown): message is ClusterAnswer {
+  return cmdOf(message) === 'NODE_CLUSTER' && typeof (message as ClusterAnswer).ack === 'number';
 }

@@ -17,19 +17,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Worker } from 'node:cluster';
-
-/** node:cluster's internal messages: a handoff to the worker, and the worker's answer. */
-interface Handoff {
-  cmd: 'NODE_CLUSTER';
-  act: 'newconn';
-  key: string;
-  seq: number;
-}
-interface Answer {
-  cmd: 'NODE_CLUSTER';
-  ack: number;
-  accepted?: boolean;
-}
+import { type ClusterAnswer, isClusterAnswer, isClusterHandoff } from './agent-protocol.js';
 
 /** The socket's handle as node:cluster holds it (a TCP or pipe handle, not a net.Socket). */
 interface SocketHandle {
@@ -43,12 +31,6 @@ interface Unanswered {
   handle: SocketHandle;
 }
 
-const isHandoff = (message: unknown): message is Handoff =>
-  typeof message === 'object' && message !== null && (message as Handoff).cmd === 'NODE_CLUSTER' && (message as Handoff).act === 'newconn';
-
-const isAnswer = (message: unknown): message is Answer =>
-  typeof message === 'object' && message !== null && (message as Answer).cmd === 'NODE_CLUSTER' && typeof (message as Answer).ack === 'number';
-
 /** Follows the handoffs of every worker given to `watch`; one per control. */
 export function createHandoffWatch(): { watch(worker: Worker): void } {
   /** By node:cluster's sequence number, which is one counter for every worker. */
@@ -60,7 +42,7 @@ export function createHandoffWatch(): { watch(worker: Worker): void } {
       unanswered.delete(seq);
       // node:cluster's callback for this handoff: it hands the socket to a free worker at once
       // (a handoff followed here), or queues it behind a busy one's.
-      worker.process.emit('internalMessage', { cmd: 'NODE_CLUSTER', ack: seq, accepted: false } satisfies Answer, undefined);
+      worker.process.emit('internalMessage', { cmd: 'NODE_CLUSTER', ack: seq, accepted: false } satisfies ClusterAnswer, undefined);
       const queuedOrHandedOn = [...unanswered.values()].some((handoff) => handoff.key === key);
       // Neither: no worker listens on that key any more, and node:cluster closed its listener.
       if (!queuedOrHandedOn) handle.close();
@@ -72,11 +54,11 @@ export function createHandoffWatch(): { watch(worker: Worker): void } {
       const child = worker.process as ChildProcess & { send: (...args: unknown[]) => boolean };
       const send = child.send;
       child.send = function (this: ChildProcess, message: unknown, handle?: unknown, ...rest: unknown[]) {
-        if (handle != null && isHandoff(message)) unanswered.set(message.seq, { worker, key: message.key, handle: handle as SocketHandle });
+        if (handle != null && isClusterHandoff(message)) unanswered.set(message.seq, { worker, key: message.key, handle: handle as SocketHandle });
         return send.call(this, message, handle, ...rest);
       };
       child.on('internalMessage', (message: unknown) => {
-        if (isAnswer(message)) unanswered.delete(message.ack);
+        if (isClusterAnswer(message)) unanswered.delete(message.ack);
       });
       // node:cluster lets go of a worker (its round-robin handles forget it) at its exit if the
       // channel has closed by then, or else when the channel closes. Refused before that, a

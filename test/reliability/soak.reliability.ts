@@ -4,8 +4,8 @@
  * `Connection: close` clients, for at least 2 minutes and at least 500 worker replacements
  * after a warm-up. Checks: zero failed requests, zero non-2xx, no worker exiting unasked (a
  * crash), zero orphans (every pid ever forked, and everything below the control at the end,
- * is dead once it has stopped; at rest the live workers are exactly the size), and control RSS growth under 10% across those 500+
- * replacements. The seed is printed; SOAK_SEED replays a walk, SOAK_MS and SOAK_REPLACEMENTS
+ * is dead once it has stopped; at rest the live workers are exactly the size), and control
+ * RSS growth under 10% across those 500+ replacements. The seed is printed; SOAK_SEED replays a walk, SOAK_MS and SOAK_REPLACEMENTS
  * change its length.
  *
  * Memory is read in the control, after gc, at the same phase both times: at rest at the

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { type Control, type ControlOptions, createControl } from '../../src/index.js';
+import { isClusterHandoff } from '../../src/runtime/agent-protocol.js';
 import { allGone, freePort, get, isAlive, killAll, startLoad, until } from '../helpers/processes.js';
 
 const app = (name: string) => fileURLToPath(new URL(`../fixtures/apps/${name}`, import.meta.url));
@@ -115,7 +116,7 @@ describe('a connection handed to a worker that dies before reading it', () => {
       const child = worker.process as typeof worker.process & { send: (...args: unknown[]) => boolean };
       const send = child.send;
       child.send = function (this: unknown, message: unknown, ...rest: unknown[]) {
-        if ((message as { act?: string } | null)?.act === 'newconn') {
+        if (isClusterHandoff(message)) {
           handedTo.add(worker.id);
           handoffs.emit('handoff');
         }
